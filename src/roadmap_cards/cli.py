@@ -1,0 +1,157 @@
+"""The `roadmap-cards` command: each subcommand parses its options and calls one function of the library.
+
+Problems with the content are printed as `path:line: error: message` on stderr, all of them, and the exit
+status is 1; a problem with the call or the environment is one `roadmap-cards: error: …` line and status 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .build import build, check
+from .diagnostics import ContentError, Diagnostic, Diagnostics, UsageError, display_path
+from .ids import add_missing_ids
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+decks_option = click.option(
+    "--decks",
+    "decks",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("decks"),
+    show_default=True,
+    help="Folder of the Markdown notes, one sub-folder per stage.",
+)
+templates_option = click.option(
+    "--templates",
+    "templates",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="Folder of the Jinja card templates (default: the ones shipped with roadmap-cards).",
+)
+jobs_option = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for parsing (default: one per core).",
+)
+
+
+def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        click.echo(diagnostic.format(), err=True)
+
+
+def handle_errors(command: F) -> F:
+    """Turn the library's exceptions into the messages and exit codes users see, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ContentError as exc:
+            _print_diagnostics(exc.diagnostics)
+            errors = sum(1 for d in exc.diagnostics if d.severity == "error")
+            click.echo(f"roadmap-cards: {errors} error{'s' if errors != 1 else ''}; nothing was written", err=True)
+            sys.exit(1)
+        except UsageError as exc:
+            click.echo(f"roadmap-cards: error: {exc}", err=True)
+            sys.exit(2)
+        except OSError as exc:
+            where = f" {display_path(Path(exc.filename))}" if exc.filename else ""
+            click.echo(f"roadmap-cards: error:{where}: {exc.strerror or exc}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="roadmap-cards")
+def main() -> None:
+    """Build Anki decks from the roadmap's Markdown notes.
+
+    The notes live in decks/, one folder per stage. `build` writes one .apkg per stage and all.apkg;
+    re-importing a newer build updates cards in place and keeps every review.
+    """
+
+
+@main.command("build")
+@decks_option
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("dist"),
+    show_default=True,
+    help="Folder to write the .apkg files to.",
+)
+@templates_option
+@jobs_option
+@click.option("--no-cache", is_flag=True, help="Parse and render every file again, ignoring the cache.")
+@handle_errors
+def build_command(decks: Path, out: Path, templates: Path | None, jobs: int | None, no_cache: bool) -> None:
+    """Build one Anki package per stage, and all.apkg with every stage.
+
+    Also updates decks/cards.lock, which records when each note last changed (commit it). Nothing is
+    written when the notes have errors; packages whose content did not change are left as they are.
+    """
+    report = build(decks, out, templates, jobs=jobs, use_cache=not no_cache)
+    for slug in report.skipped_stages:
+        click.echo(f"notice: {slug} has no cards yet; skipped", err=True)
+    if not report.packages:
+        click.echo("no cards found: nothing to build")
+        return
+    width = max(len(p.filename) for p in report.packages) + 6
+    click.echo(f"{'package':<{width}}{'cards':>7}{'notes':>7}{'media':>7}")
+    for package in report.packages:
+        name = f"{package.filename}.apkg"
+        state = "" if package.written else "  (unchanged)"
+        click.echo(f"{name:<{width}}{package.cards:>7}{package.notes:>7}{package.media:>7}{state}")
+    written = sum(1 for p in report.packages if p.written)
+    click.echo(f"wrote {written} of {len(report.packages)} packages to {display_path(out)}/")
+    for name in report.removed:
+        click.echo(f"removed {display_path(out / name)} (its stage is gone)")
+
+
+@main.command("check")
+@decks_option
+@templates_option
+@jobs_option
+@handle_errors
+def check_command(decks: Path, templates: Path | None, jobs: int | None) -> None:
+    """Check every note without writing anything; exit 0 when there are no errors."""
+    content = check(decks, templates, jobs=jobs)
+    diagnostics = content.diagnostics
+    _print_diagnostics(diagnostics.sorted())
+    cards = sum(len(result.cards or ()) for stage in content.stages for result in stage.topics)
+    topics = sum(len(stage.topics) for stage in content.stages)
+    if diagnostics.has_errors:
+        errors = len(diagnostics.errors)
+        click.echo(f"roadmap-cards: {errors} error{'s' if errors != 1 else ''}", err=True)
+        sys.exit(1)
+    click.echo(f"checked {cards} cards in {topics} topics: no errors")
+
+
+@main.command("ids")
+@decks_option
+@handle_errors
+def ids_command(decks: Path) -> None:
+    """Add a new unique id to every card heading that has none.
+
+    Only those heading lines change; the rest of each file is left byte for byte as it was.
+    """
+    diags = Diagnostics()
+    added = add_missing_ids(decks, diags)
+    for item in added:
+        click.echo(f"{display_path(item.path)}:{item.line}: added id {item.card_id}")
+    if diags.has_errors:
+        raise ContentError(diags.sorted())
+    if not added:
+        click.echo("every card has an id")

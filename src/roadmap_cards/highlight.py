@@ -1,0 +1,128 @@
+"""Code highlighting at build time with Pygments.
+
+Colour comes from CSS classes in the card's stylesheet, so AnkiDroid and AnkiMobile show it with no JavaScript.
+Cloze markers inside a code block (`{{c1::…}}`) are kept out of Pygments' spans: a marker split across two
+`<span>`s would break Anki's cloze parser, so the code is lexed without them and they are put back between
+spans afterwards.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from html import escape
+
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_by_name
+from pygments.token import STANDARD_TYPES, _TokenType
+from pygments.util import ClassNotFound
+
+LIGHT_STYLE = "friendly"
+DARK_STYLE = "github-dark"
+CODE_CLASS = "rc-code"
+
+_CLOZE_OPEN = re.compile(r"\{\{c\d+::")
+
+
+@functools.lru_cache(maxsize=None)
+def lexer_for(lang: str) -> Lexer | None:
+    """The Pygments lexer for a fence's language name, or None when Pygments does not know it."""
+    if not lang:
+        return None
+    try:
+        return get_lexer_by_name(lang, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
+
+
+@functools.lru_cache(maxsize=None)
+def _css_class(ttype: _TokenType) -> str:
+    while ttype not in STANDARD_TYPES:
+        ttype = ttype.parent
+    return STANDARD_TYPES[ttype]
+
+
+def split_cloze_markers(code: str) -> tuple[str, list[tuple[int, str]]]:
+    """Take the cloze markup out of code.
+
+    Returns the bare code and, for each marker, its offset in the bare code and its raw text. Markers are the
+    opening `{{cN::`, a hint `::…` up to the closing braces, and the closing `}}` of an open deletion; a `}}`
+    outside any deletion is code (C++, Jinja) and stays.
+    """
+    bare: list[str] = []
+    markers: list[tuple[int, str]] = []
+    offset = 0  # length of the bare code so far
+    depth = 0
+    in_hint = False
+    pos = 0
+    while pos < len(code):
+        opening = _CLOZE_OPEN.match(code, pos)
+        if opening and not in_hint:
+            markers.append((offset, opening.group()))
+            depth += 1
+            pos = opening.end()
+        elif depth and code.startswith("}}", pos):
+            markers.append((offset, "}}"))
+            depth -= 1
+            in_hint = False
+            pos += 2
+        elif depth and not in_hint and code.startswith("::", pos):
+            close = code.find("}}", pos)
+            if close == -1:
+                close = len(code)
+            markers.append((offset, code[pos:close]))
+            in_hint = True
+            pos = close
+        else:
+            bare.append(code[pos])
+            offset += 1
+            pos += 1
+    return "".join(bare), markers
+
+
+def highlight_code(code: str, lang: str) -> str:
+    """HTML for a fenced code block: `<pre class="rc-code"><code>…</code></pre>` with Pygments' classes."""
+    lexer = lexer_for(lang)
+    bare, markers = split_cloze_markers(code) if "{{c" in code else (code, [])
+    lang_class = f' class="language-{escape(lang)}"' if lang else ""
+    if lexer is None:
+        tokens: list[tuple[str, str]] = [("", bare)]
+    else:
+        tokens = [(_css_class(ttype), text) for ttype, text in lexer.get_tokens(bare)]
+    parts: list[str] = []
+    pending = iter(markers)
+    marker = next(pending, None)
+    offset = 0
+    for css, text in tokens:
+        start = 0
+        while marker is not None and marker[0] < offset + len(text):
+            cut = marker[0] - offset
+            _emit(parts, css, text[start:cut])
+            parts.append(escape(marker[1], quote=False))
+            start = cut
+            marker = next(pending, None)
+        _emit(parts, css, text[start:])
+        offset += len(text)
+    while marker is not None:
+        parts.append(escape(marker[1], quote=False))
+        marker = next(pending, None)
+    return f'<pre class="{CODE_CLASS}"><code{lang_class}>{"".join(parts)}</code></pre>\n'
+
+
+def _emit(parts: list[str], css: str, text: str) -> None:
+    if not text:
+        return
+    if css and css != "w":  # whitespace needs no colour, and a span for each gap would bloat the field
+        parts.append(f'<span class="{css}">{escape(text, quote=False)}</span>')
+    else:
+        parts.append(escape(text, quote=False))
+
+
+def pygments_css() -> str:
+    """Token colours for the light theme and, under Anki's night-mode classes, the dark one."""
+    light = HtmlFormatter(style=LIGHT_STYLE).get_token_style_defs(f".{CODE_CLASS}")
+    dark = HtmlFormatter(style=DARK_STYLE).get_token_style_defs(
+        [f".nightMode .{CODE_CLASS}", f".night_mode .{CODE_CLASS}"]
+    )
+    return "\n".join([*light, *dark]) + "\n"

@@ -1,0 +1,114 @@
+"""The one Markdown dialect of the cards, built on markdown-it-py.
+
+CommonMark with tables and strikethrough; raw HTML is not passed through (Anki runs scripts in cards, so `<x>`
+in a note shows as text); `$…$` and `$$…$$` become Anki's MathJax delimiters `\\(…\\)` and `\\[…\\]`, never inside
+code; fenced code is highlighted by Pygments; images are rewritten to the bare media names Anki needs; and a
+`##` heading may end with an attribute block `{#card-id .reverse}` (the syntax of mdit-py-plugins' attrs).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from mdit_py_plugins.attrs.parse import ParseError, parse
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+from .highlight import highlight_code
+
+_OPEN_BRACE = re.compile(r"\{")
+_LOOKS_LIKE_ATTRS = re.compile(r"(?:^|\s)\{[#.][^{}]*$")
+
+
+def _heading_attributes(state: StateCore) -> None:
+    """Move a trailing `{#id .class key=value}` of each `##` heading from its text into `meta["attrs"]`.
+
+    A malformed block is left in the text and described in `meta["attrs_error"]` for the parser to report.
+    """
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open" or token.tag != "h2" or token.level != 0:
+            continue
+        inline = tokens[index + 1]
+        content = inline.content.rstrip()
+        if not content.endswith("}"):
+            if _LOOKS_LIKE_ATTRS.search(content):
+                token.meta["attrs_error"] = "the attribute block is not closed with '}'"
+            continue
+        error = None
+        for brace in reversed([m.start() for m in _OPEN_BRACE.finditer(content)]):
+            if brace > 0 and not content[brace - 1].isspace():
+                continue
+            try:
+                end, attrs = parse(content[brace:])
+            except ParseError as exc:
+                if content[brace + 1 : brace + 2] in ("#", "."):
+                    error = f"cannot read the attribute block {content[brace:]!r}: {exc}"
+                continue
+            if brace + end == len(content) - 1:
+                token.meta["attrs"] = attrs
+                inline.content = content[:brace].rstrip()
+                error = None
+                break
+        if error:
+            token.meta["attrs_error"] = error
+
+
+def _render_fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    lang = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
+    return highlight_code(token.content, lang)
+
+
+def _render_code_block(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    return highlight_code(tokens[idx].content, "")
+
+
+def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    name = env.get("media", {}).get(src)
+    alt = escapeHtml(self.renderInlineAsText(token.children or [], options, env))
+    if name is None:  # the parser reported the image already; keep the card readable
+        return alt
+    return f'<img src="{escapeHtml(name)}" alt="{alt}">'
+
+
+def _render_math_inline(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    return "\\(" + escapeHtml(tokens[idx].content.strip()) + "\\)"
+
+
+def _render_math_display(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    return "\\[" + escapeHtml(tokens[idx].content.strip()) + "\\]"
+
+
+def _render_math_block(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    return '<div class="rc-math">\\[' + escapeHtml(tokens[idx].content.strip()) + "\\]</div>\n"
+
+
+@functools.lru_cache(maxsize=1)
+def markdown() -> MarkdownIt:
+    """The shared parser and renderer (built once per process)."""
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    dollarmath_plugin(md, allow_labels=False, allow_space=True, allow_digits=False, double_inline=True)
+    md.core.ruler.after("block", "heading_attributes", _heading_attributes)
+    md.add_render_rule("fence", _render_fence)
+    md.add_render_rule("code_block", _render_code_block)
+    md.add_render_rule("image", _render_image)
+    md.add_render_rule("math_inline", _render_math_inline)
+    md.add_render_rule("math_inline_double", _render_math_display)
+    md.add_render_rule("math_block", _render_math_block)
+    return md
+
+
+def render_tokens(tokens: Sequence[Token], env: dict[str, Any]) -> str:
+    """HTML for a slice of parsed tokens (blocks, or a heading's inline token)."""
+    md = markdown()
+    return str(md.renderer.render(tokens, md.options, env))
