@@ -134,11 +134,7 @@ def compile_content(
     with timings.measure("load"):
         tree = load_tree(root, diags)
         roadmap = parse_roadmap(tree.roadmap_yaml, diags) if tree.roadmap_yaml else None
-        stages = []
-        for files in tree.stages:
-            stage = parse_stage(files, diags)
-            if stage is not None:
-                stages.append((stage, files.topics))
+        stages = [(parse_stage(files, diags), files.topics) for files in tree.stages]
         stages.sort(key=lambda pair: (pair[0].order, pair[0].slug))
         lock = Lock.read(root / LOCK_FILE, clock(), diags)
 

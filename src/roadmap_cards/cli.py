@@ -141,14 +141,16 @@ def check_command(decks: Path, templates: Path | None, jobs: int | None) -> None
 
 @main.command("ids")
 @decks_option
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
 @handle_errors
-def ids_command(decks: Path) -> None:
-    """Add a new unique id to every card heading that has none.
+def ids_command(decks: Path, files: tuple[Path, ...]) -> None:
+    """Add a new unique id to every card heading that has none (in FILES, or in all topic files).
 
     Only those heading lines change; the rest of each file is left byte for byte as it was.
+    New ids are unique across the whole content folder.
     """
     diags = Diagnostics()
-    added = add_missing_ids(decks, diags)
+    added = add_missing_ids(decks, diags, list(files) if files else None)
     for item in added:
         click.echo(f"{display_path(item.path)}:{item.line}: added id {item.card_id}")
     if diags.has_errors:

@@ -43,8 +43,9 @@ class Diagnostic:
         kind = self.severity if self.code is None else f"{self.severity}[{self.code}]"
         return f"{where}: {kind}: {self.message}"
 
-    def sort_key(self) -> tuple[str, int, str]:
-        return (str(self.path), self.line or 0, self.message)
+    def sort_key(self) -> tuple[str, int]:
+        """By file and line; problems on one line keep the order they were found in (the sort is stable)."""
+        return (str(self.path), self.line or 0)
 
 
 @dataclass

@@ -84,12 +84,22 @@ class AddedId:
     card_id: str
 
 
-def add_missing_ids(root: Path, diags: Diagnostics) -> list[AddedId]:
-    """Write an id into every card heading under `root` that has none. Returns what was added."""
+def add_missing_ids(root: Path, diags: Diagnostics, only: list[Path] | None = None) -> list[AddedId]:
+    """Write an id into every card heading under `root` that has none (only in the files `only`, if given).
+
+    New ids are unique across all of `root`. Returns what was added.
+    """
     tree = load_tree(root, diags)
     files = [file for stage in tree.stages for file in stage.topics]
     headings = {file.path: card_headings(file, diags) for file in files}
     taken = {h.card_id for found in headings.values() if found for h in found if h.card_id}
+    if only is not None:
+        wanted = {path.resolve() for path in only}
+        known = {file.path.resolve() for file in files}
+        for path in only:
+            if path.resolve() not in known:
+                diags.error(path, None, f"not a topic file under {root}")
+        files = [file for file in files if file.path.resolve() in wanted]
     added = []
     for file in files:
         found = headings[file.path]

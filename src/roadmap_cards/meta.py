@@ -134,10 +134,13 @@ def read_meta(
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
+        last_line = first_line + max(text.count("\n") - (1 if text.endswith("\n") else 0), 0)
         mark = exc.problem_mark or exc.context_mark
-        line = first_line + mark.line if mark is not None else first_line
-        problem = exc.problem or exc.context or "cannot be read"
-        diags.error(path, line, f"invalid YAML in {what}: {problem}")
+        line = min(first_line + mark.line, last_line) if mark is not None else first_line
+        message = f"invalid YAML in {what}: {exc.problem or exc.context or 'cannot be read'}"
+        if exc.context and exc.context_mark is not None and exc.context_mark is not mark:
+            message += f" ({exc.context} that starts at line {first_line + exc.context_mark.line})"
+        diags.error(path, line, message)
         return None
     except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error we know carries a mark
         diags.error(path, first_line, f"invalid YAML in {what}: {exc}")

@@ -96,32 +96,27 @@ def parse_roadmap(file: SourceFile, diags: Diagnostics) -> Roadmap | None:
     return Roadmap(title=values["title"], title_en=values["title_en"], path=file.path)
 
 
-def parse_stage(files: StageFiles, diags: Diagnostics) -> Stage | None:
+def parse_stage(files: StageFiles, diags: Diagnostics) -> Stage:
+    """The stage described by `stage.yaml`. Problems are reported; a stage is returned all the same (with
+    placeholders for what is missing), so that its topic files are still checked in the same run."""
     file = files.stage_yaml
     text = decode(file, diags)
-    if text is None:
-        return None
-    errors_before = len(diags.errors)
-    found = read_meta(text, file.path, 1, STAGE_SCHEMA, diags, "stage.yaml")
-    if found is None:
-        return None
-    values, lines = found
+    found = read_meta(text, file.path, 1, STAGE_SCHEMA, diags, "stage.yaml") if text is not None else None
+    values, lines = found if found is not None else ({}, {})
     if "deck_id" in values and not 1 <= values["deck_id"] <= MAX_DECK_ID:
         diags.error(file.path, lines["deck_id"], "deck_id must be a positive 63-bit number")
     if "::" in values.get("title", ""):
         diags.error(file.path, lines["title"], "title must not contain '::' (Anki reads it as a sub-deck)")
     if "floor" in values and values["floor"] < 0:
         diags.error(file.path, lines["floor"], "floor must not be negative")
-    if len(diags.errors) > errors_before:
-        return None
     return Stage(
         slug=files.slug,
         number=files.slug[:2],
-        deck_id=values["deck_id"],
-        title=values["title"],
-        title_en=values["title_en"],
-        order=values["order"],
-        sources=values["sources"],
+        deck_id=values.get("deck_id", 1),
+        title=values.get("title", files.slug),
+        title_en=values.get("title_en", files.slug),
+        order=values.get("order", int(files.slug[:2])),
+        sources=values.get("sources", ()),
         floor=values.get("floor"),
         path=file.path,
     )

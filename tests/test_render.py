@@ -1,0 +1,140 @@
+"""Markdown → field HTML: code colour, math delimiters, clozes in code, and nothing unsafe let through."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from roadmap_cards.build import build, check
+from roadmap_cards.diagnostics import ContentError
+from roadmap_cards.highlight import highlight_code, split_cloze_markers
+from roadmap_cards.markdown import markdown, render_tokens
+from roadmap_cards.render import Templates, TemplateError, default_templates_dir, note_guid
+
+
+def html(source: str) -> str:
+    return render_tokens(markdown().parse(source, {}), {})
+
+
+def test_inline_and_display_math_become_mathjax_delimiters():
+    assert html("面积 $\\pi r^2$ 与 $a<b$") == "<p>面积 \\(\\pi r^2\\) 与 \\(a&lt;b\\)</p>\n"
+    assert html("$$\n\\sum_i x_i\n$$") == '<div class="rc-math">\\[\\sum_i x_i\\]</div>\n'
+
+
+def test_dollars_in_code_and_prices_are_not_math():
+    assert html("`$x$` 和 ```$$y$$```") == "<p><code>$x$</code> 和 <code>$$y$$</code></p>\n"
+    assert "\\(" not in html("```bash\necho $HOME $PATH\n```")
+    assert html("价格 $5 和 $6") == "<p>价格 $5 和 $6</p>\n"
+
+
+def test_code_blocks_are_highlighted_with_classes():
+    out = html("```python\ndef f(x):\n    return x\n```")
+    assert out.startswith('<pre class="rc-code"><code class="language-python">')
+    assert '<span class="k">def</span>' in out and '<span class="nf">f</span>' in out
+    plain = html("```\na < b\n```")
+    assert plain == '<pre class="rc-code"><code>a &lt; b\n</code></pre>\n'
+    unknown = html("```no-such-language\nx\n```")
+    assert unknown == '<pre class="rc-code"><code class="language-no-such-language">x\n</code></pre>\n'
+
+
+def test_cloze_markers_in_code_stay_outside_the_colour_spans():
+    out = highlight_code("int n = {{c1::blockDim.x}} * {{c2::gridDim.x::hint}};\n", "cuda")
+    assert out.endswith("</code></pre>\n")
+    text = re.sub(r"<[^>]+>", "", out.removesuffix("\n"))
+    assert text == "int n = {{c1::blockDim.x}} * {{c2::gridDim.x::hint}};\n"
+    for marker in ("{{c1::", "{{c2::", "::hint}}"):
+        before = out[: out.index(marker)]
+        assert before.count("<span") == before.count("</span>"), f"{marker} is inside a span"
+
+
+def test_split_cloze_markers_leaves_code_braces_alone():
+    bare, markers = split_cloze_markers("if (a) { b(); }} x {{c1::y}}")
+    assert bare == "if (a) { b(); }} x y"
+    assert markers == [(19, "{{c1::"), (20, "}}")]
+
+
+def test_raw_html_is_escaped_and_script_links_are_not_links():
+    assert html("<script>alert(1)</script>") == "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n"
+    assert html("std::vector<int> v;") == "<p>std::vector&lt;int&gt; v;</p>\n"
+    assert html("[x](javascript:alert(1))") == "<p>[x](javascript:alert(1))</p>\n"
+    assert html("<img src=x onerror=alert(1)>") == "<p>&lt;img src=x onerror=alert(1)&gt;</p>\n"
+
+
+def test_tables_and_strikethrough():
+    out = html("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~旧~~")
+    assert "<table>" in out and "<td>1</td>" in out and "<s>旧</s>" in out
+
+
+def test_heading_attributes_are_read_and_removed_from_the_text():
+    tokens = markdown().parse('## 问题 {#my-id .reverse lint-ignore="long-answer"}\n')
+    assert tokens[0].meta["attrs"] == {"id": "my-id", "class": "reverse", "lint-ignore": "long-answer"}
+    assert tokens[1].content == "问题"
+    code_in_heading = markdown().parse("## 什么是 `{x}`？ {#braces}\n")
+    assert code_in_heading[1].content == "什么是 `{x}`？"
+
+
+def test_guid_depends_on_the_card_id_only():
+    # Pinned: changing how GUIDs are made would duplicate every note in every learner's collection.
+    assert note_guid("kv-bytes") == note_guid("kv-bytes")
+    assert note_guid("kv-bytes") != note_guid("kv-byte")
+    assert note_guid("warp-size") == "QKNc2*?9.y"
+
+
+def test_template_syntax_error_names_file_and_line(basic_decks, tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(default_templates_dir(), templates)
+    (templates / "fields" / "context.html.j2").write_text("line one\n{% if %}\n", encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        build(basic_decks.root, tmp_path / "dist", templates)
+    [diagnostic] = {d.format() for d in caught.value.diagnostics}
+    assert diagnostic.endswith("fields/context.html.j2:2: error: template syntax: Expected an expression, got 'end of statement block'")
+
+
+def test_unknown_variable_in_a_template_fails_loudly(basic_decks, tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(default_templates_dir(), templates)
+    (templates / "fields" / "context.html.j2").write_text("{{ stage.number }}\n{{ topic.colour }}\n", encoding="utf-8")
+    content = check(basic_decks.root, templates)
+    messages = {d.format() for d in content.diagnostics.errors}
+    assert len(messages) == 1
+    [message] = messages
+    assert "fields/context.html.j2:2: error: template: " in message and "colour" in message
+
+
+def test_anki_helper_refuses_a_field_the_note_type_lacks(basic_decks, tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(default_templates_dir(), templates)
+    front = templates / "anki" / "basic-front.html.j2"
+    front.write_text(front.read_text(encoding="utf-8").replace('anki("question")', 'anki("questoin")'), encoding="utf-8")
+    content = check(basic_decks.root, templates)
+    [error] = [d.format() for d in content.diagnostics.errors]
+    assert error.endswith(
+        "anki/basic-front.html.j2: error: anki('questoin'): roadmap-cards basic has no field 'questoin' "
+        "(fields: question, answer, extra, reverse, context, sources, id)"
+    )
+
+
+def test_templates_render_the_anki_mustache_syntax():
+    templates = Templates(default_templates_dir())
+    from roadmap_cards.notetypes import BASIC, CLOZE
+
+    front = templates.card_side(BASIC, "anki/reverse-front.html.j2")
+    assert front.startswith("{{#reverse}}") and front.endswith("{{/reverse}}")
+    assert "{{cloze:text}}" in templates.card_side(CLOZE, "anki/cloze-front.html.j2")
+    css = templates.css()
+    assert ".nightMode" in css and ".night_mode" in css and "@media (max-width: 480px)" in css
+    assert ".rc-code .k {" in css  # Pygments' colours
+
+
+def test_missing_templates_folder(basic_decks, tmp_path):
+    with pytest.raises(ContentError) as caught:
+        check(basic_decks.root, tmp_path / "nowhere")
+    assert caught.value.diagnostics[0].message == "templates folder not found"
+
+
+def test_default_templates_are_the_projects(tmp_path):
+    assert default_templates_dir().resolve() == (Path(__file__).parents[1] / "templates").resolve()
+    assert isinstance(TemplateError, type)
