@@ -1,0 +1,80 @@
+"""The command line as users see it: help, version, summaries and exit codes."""
+
+from __future__ import annotations
+
+import pytest
+
+from roadmap_cards import __version__
+from roadmap_cards.cli import main
+
+
+def test_version(runner):
+    result = runner.invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout == f"roadmap-cards, version {__version__}\n"
+
+
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_every_command_has_help(runner, command):
+    result = runner.invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"Usage: main {command} [OPTIONS]")
+    summary = result.stdout.splitlines()[2].strip()
+    assert len(summary) > 20, f"{command} has no real help text"
+    assert main.commands[command].get_short_help_str()
+
+
+def test_build_prints_a_summary(basic_decks, runner, in_tmp):
+    basic_decks.stage("02-empty", 1002, "空")
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "notice: 02-empty has no cards yet; skipped\n"
+    assert result.stdout == (
+        "package        cards  notes  media\n"
+        "01-lang.apkg       5      3      0\n"
+        "06-llm.apkg        1      1      0\n"
+        "all.apkg           6      4      0\n"
+        "wrote 3 of 3 packages to dist/\n"
+    )
+    again = runner.invoke(main, ["build"])
+    assert again.stdout.splitlines()[1] == "01-lang.apkg       5      3      0  (unchanged)"
+    assert again.stdout.splitlines()[-1] == "wrote 0 of 3 packages to dist/"
+
+
+def test_build_with_errors_writes_nothing_and_exits_1(basic_decks, runner, in_tmp):
+    basic_decks.topic("06-llm/bad.md", "坏", "## 无答案 {#no-answer}\n")
+    result = runner.invoke(main, ["build", "--out", "out"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "decks/06-llm/bad.md:7: error: card has an empty answer\n"
+        "roadmap-cards: 1 error; nothing was written\n"
+    )
+    assert not (in_tmp / "out").exists()
+
+
+def test_check_clean(basic_decks, runner, in_tmp):
+    result = runner.invoke(main, ["check"])
+    assert result.exit_code == 0
+    assert result.stdout == "checked 4 cards in 2 topics: no errors\n"
+    assert not (basic_decks.root / "cards.lock").exists()  # check writes nothing
+
+
+def test_missing_content_folder_is_a_usage_error(runner, in_tmp):
+    result = runner.invoke(main, ["check", "--decks", "nowhere"])
+    assert result.exit_code == 2
+    assert result.stderr == "roadmap-cards: error: content folder nowhere does not exist (use --decks to point at it)\n"
+
+
+def test_output_folder_that_is_a_file(basic_decks, runner, in_tmp):
+    (in_tmp / "dist").write_text("not a folder")
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 2
+    assert result.stderr.endswith("Error: Invalid value for '--out': Directory 'dist' is a file.\n")
+    assert "Traceback" not in result.output
+
+
+def test_bad_source_date_epoch(basic_decks, runner, in_tmp, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "soon")
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 2
+    assert result.stderr == "roadmap-cards: error: SOURCE_DATE_EPOCH must be a whole number of seconds, not 'soon'\n"
