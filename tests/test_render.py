@@ -138,3 +138,14 @@ def test_missing_templates_folder(basic_decks, tmp_path):
 def test_default_templates_are_the_projects(tmp_path):
     assert default_templates_dir().resolve() == (Path(__file__).parents[1] / "templates").resolve()
     assert isinstance(TemplateError, type)
+
+
+@pytest.mark.parametrize(
+    "attrs", ["{#abc}", "{#abc .reverse}", "{#abc  .reverse  .x}", "{#a-b-c .reverse }", '{#abc lint-ignore="x,y"}']
+)
+def test_fast_path_for_heading_attributes_agrees_with_the_attrs_parser(attrs):
+    from mdit_py_plugins.attrs.parse import parse
+
+    tokens = markdown().parse(f"## 问题 {attrs}\n")
+    assert tokens[0].meta["attrs"] == parse(attrs)[1]
+    assert tokens[1].content == "问题"

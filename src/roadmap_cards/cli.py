@@ -95,14 +95,20 @@ def main() -> None:
 @templates_option
 @jobs_option
 @click.option("--no-cache", is_flag=True, help="Parse and render every file again, ignoring the cache.")
+@click.option("--timings", is_flag=True, help="Print how long each step took, on stderr.")
 @handle_errors
-def build_command(decks: Path, out: Path, templates: Path | None, jobs: int | None, no_cache: bool) -> None:
+def build_command(
+    decks: Path, out: Path, templates: Path | None, jobs: int | None, no_cache: bool, timings: bool
+) -> None:
     """Build one Anki package per stage, and all.apkg with every stage.
 
     Also updates decks/cards.lock, which records when each note last changed (commit it). Nothing is
     written when the notes have errors; packages whose content did not change are left as they are.
     """
     report = build(decks, out, templates, jobs=jobs, use_cache=not no_cache)
+    if timings:
+        phases = " ".join(f"{name}={seconds:.3f}s" for name, seconds in report.timings.phases.items())
+        click.echo(f"timings: {phases}", err=True)
     for slug in report.skipped_stages:
         click.echo(f"notice: {slug} has no cards yet; skipped", err=True)
     if not report.packages:

@@ -23,6 +23,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from .highlight import highlight_code
 
 _OPEN_BRACE = re.compile(r"\{")
+_SIMPLE_ATTRS = re.compile(r"(?:^|(?<=\s))\{#([a-z0-9-]+)((?:\s+\.[a-z][a-z0-9-]*)*)\s*\}$")
 _LOOKS_LIKE_ATTRS = re.compile(r"(?:^|\s)\{[#.][^{}]*$")
 
 
@@ -37,6 +38,14 @@ def _heading_attributes(state: StateCore) -> None:
             continue
         inline = tokens[index + 1]
         content = inline.content.rstrip()
+        simple = _SIMPLE_ATTRS.search(content)
+        if simple:  # the common `{#id}` / `{#id .reverse}`, without the general parser's cost
+            attrs = {"id": simple.group(1)}
+            if simple.group(2):
+                attrs["class"] = " ".join(simple.group(2).replace(".", " ").split())
+            token.meta["attrs"] = attrs
+            inline.content = content[: simple.start()].rstrip()
+            continue
         if not content.endswith("}"):
             if _LOOKS_LIKE_ATTRS.search(content):
                 token.meta["attrs_error"] = "the attribute block is not closed with '}'"

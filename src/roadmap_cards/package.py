@@ -7,6 +7,7 @@ stable), and the zip is written with fixed entry times and permissions.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -38,6 +39,7 @@ class BuiltModel:
     css: str
     digest: str
 
+    @functools.lru_cache(maxsize=8)  # noqa: B019 - a handful of models per build; genanki caches work in them
     def genanki_model(self, mod: int) -> genanki.Model:
         kind = genanki.Model.CLOZE if self.notetype.kind is CardKind.CLOZE else genanki.Model.FRONT_BACK
         return _StampedModel(
@@ -78,6 +80,7 @@ def note_digest(note: Note) -> str:
 class StampedNote:
     note: Note
     mod: int
+    digest: str
 
 
 @dataclass(slots=True)
@@ -115,7 +118,7 @@ class PackagePlan:
         for deck in self.decks:
             sha.update(f"{deck.stage.deck_id}\t{deck.name}\n".encode())
             for sn in deck.notes:
-                sha.update(f"{note_digest(sn.note)}\t{sn.mod}\n".encode())
+                sha.update(f"{sn.digest}\t{sn.mod}\n".encode())
         for ref in self.media():
             sha.update(f"{ref.name}\n".encode())
         return sha.hexdigest()

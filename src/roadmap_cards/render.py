@@ -25,6 +25,7 @@ from .notetypes import ANKI_FILTERS, ANKI_SPECIAL_FIELDS, NOTE_TYPES, NoteType
 
 LANG_TAGS = {"zh": "zh-Hans", "en": "en"}
 GUID_NAMESPACE = "roadmap-cards"
+_PLACEHOLDER = "\x00roadmap-cards-html\x00"
 
 
 class TemplateError(Exception):
@@ -62,7 +63,9 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            auto_reload=False,  # templates do not change during a build; skip a stat() per render
         )
+        self._compiled: dict[str, jinja2.Template] = {}
 
     def digest(self) -> str:
         """Hash of every template file: part of the key of cached renders."""
@@ -74,7 +77,10 @@ class Templates:
 
     def render(self, name: str, **context: Any) -> str:
         try:
-            return self.env.get_template(name).render(**context).strip()
+            template = self._compiled.get(name)
+            if template is None:
+                template = self._compiled[name] = self.env.get_template(name)
+            return template.render(**context).strip()
         except jinja2.TemplateSyntaxError as exc:
             path = Path(exc.filename) if exc.filename else self.folder / name
             raise TemplateError(Diagnostic(path, exc.lineno, f"template syntax: {exc.message}")) from None
@@ -126,17 +132,24 @@ class TopicRenderer:
         self.lang = LANG_TAGS[topic.lang]
         self.context = templates.render("fields/context.html.j2", roadmap=roadmap, stage=topic.stage, topic=topic)
         self.tags = (topic.tag, *(f"roadmap::tag::{tag}" for tag in topic.tags))
+        self.topic_sources = templates.render("fields/sources.html.j2", card_sources=[], topic=topic)
+        # The text wrapper is the same for every card of the topic: render it once around a placeholder.
+        wrapper = templates.render("fields/text.html.j2", html=Markup(_PLACEHOLDER), lang=self.lang)
+        self.text_before, _, self.text_after = wrapper.partition(_PLACEHOLDER)
 
     def text(self, html: str) -> str:
-        return self.templates.render("fields/text.html.j2", html=Markup(html), lang=self.lang)
+        return self.text_before + html + self.text_after
 
     def note(self, card: Card) -> Note:
         env = {"media": {ref.src: ref.name for ref in card.media}}
         question = render_tokens(card.question.tokens, env)
         answer = self.text(render_tokens(card.answer.tokens, env))
         extra = self.text(render_tokens(card.extra.tokens, env)) if card.extra else ""
-        card_sources = [Markup(html) for html in _source_items(card.source.tokens, env)] if card.source else []
-        sources = self.templates.render("fields/sources.html.j2", card_sources=card_sources, topic=self.topic)
+        if card.source:
+            card_sources = [Markup(html) for html in _source_items(card.source.tokens, env)]
+            sources = self.templates.render("fields/sources.html.j2", card_sources=card_sources, topic=self.topic)
+        else:
+            sources = self.topic_sources
         if card.kind is CardKind.CLOZE:
             values = {"text": answer, "title": self.text(question), "extra": extra}
             count = len(card.cloze_numbers)
