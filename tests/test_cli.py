@@ -55,7 +55,7 @@ def test_build_with_errors_writes_nothing_and_exits_1(basic_decks, runner, in_tm
 def test_check_clean(basic_decks, runner, in_tmp):
     result = runner.invoke(main, ["check"])
     assert result.exit_code == 0
-    assert result.stdout == "checked 4 cards in 2 topics: no errors\n"
+    assert result.stdout == "checked 4 cards in 2 topics: no errors, no warnings\n"
     assert not (basic_decks.root / "cards.lock").exists()  # check writes nothing
 
 

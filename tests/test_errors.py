@@ -36,7 +36,7 @@ def test_unknown_keys_in_front_matter_and_stage(stage):
         f.write("owner: me\n")
     assert errors(stage) == [
         "decks/01-lang/a.md:3: error: unknown key 'colour' in front matter "
-        "(expected one of: title, tags, sources, lang)",
+        "(expected one of: title, tags, sources, lang, lint-ignore)",
         "decks/01-lang/stage.yaml:8: error: unknown key 'owner' in stage.yaml "
         "(expected one of: deck_id, title, title_en, order, sources, floor)",
     ]
@@ -225,6 +225,6 @@ def test_all_errors_of_a_run_are_reported_together_with_exit_1(stage, runner):
         "decks/01-lang/b.md:2: error: invalid YAML in front matter: did not find expected ',' or ']' "
         "(while parsing a flow sequence that starts at line 2)",
         "decks/03-x: error: stage folder has no stage.yaml",
-        "roadmap-cards: 3 errors",
+        "roadmap-cards: 3 errors, no warnings",
     ]
     assert "Traceback" not in result.output

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from . import __version__
 from .diagnostics import ContentError, Diagnostic, Diagnostics, UsageError, display_path
+from .lint import TopicCards, lint
 from .load import ContentTree, SourceFile, load_tree
 from .files import atomic_write, sha256_file, temporary_path
 from .lock import LOCK_FILE, Lock, clock
@@ -523,8 +524,17 @@ def check(root: Path, templates_dir: Path | None = None, *, jobs: int | None = N
     """Parse and render everything without writing; the diagnostics say what is wrong."""
     with _no_cyclic_gc():
         content = compile_content(root, templates_dir, keep_cards=True, jobs=jobs)
-    try:
-        build_models(content.templates)
-    except TemplateError as exc:
-        content.diagnostics.extend([exc.diagnostic])
+        try:
+            build_models(content.templates)
+        except TemplateError as exc:
+            content.diagnostics.extend([exc.diagnostic])
+        lint(
+            (
+                TopicCards(result.topic, result.cards or ())
+                for stage in content.stages
+                for result in stage.topics
+                if result.topic is not None
+            ),
+            content.diagnostics,
+        )
     return content

@@ -7,6 +7,7 @@ status is 1; a problem with the call or the environment is one `roadmap-cards: e
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from . import __version__
 from .build import build, check
 from .diagnostics import ContentError, Diagnostic, Diagnostics, UsageError, display_path
 from .ids import add_missing_ids
+from .lint import RULES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -130,19 +132,55 @@ def build_command(
 @decks_option
 @templates_option
 @jobs_option
+@click.option("--strict", is_flag=True, help="Treat lint warnings as errors (exit 1 when there are any).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one object per problem on stdout, for editors and CI.",
+)
 @handle_errors
-def check_command(decks: Path, templates: Path | None, jobs: int | None) -> None:
-    """Check every note without writing anything; exit 0 when there are no errors."""
+def check_command(
+    decks: Path, templates: Path | None, jobs: int | None, strict: bool, output_format: str
+) -> None:
+    """Check every note, and lint it for card quality, without writing anything.
+
+    Errors (the build cannot go on) and warnings (cards that are hard to learn, `warning[code]`) are
+    printed as path:line. Exit 0 when there are no errors, or with --strict, no warnings either. A card
+    opts out of one rule with {#id lint-ignore="code"}; `roadmap-cards rules` lists the rules.
+    """
     content = check(decks, templates, jobs=jobs)
-    diagnostics = content.diagnostics
-    _print_diagnostics(diagnostics.sorted())
+    diagnostics = content.diagnostics.sorted()
+    errors = sum(1 for d in diagnostics if d.severity == "error")
+    warnings = len(diagnostics) - errors
+    failed = errors > 0 or (strict and warnings > 0)
+    if output_format == "json":
+        click.echo(json.dumps([d.to_json() for d in diagnostics], ensure_ascii=False, indent=1))
+        sys.exit(1 if failed else 0)
+    _print_diagnostics(diagnostics)
     cards = sum(len(result.cards or ()) for stage in content.stages for result in stage.topics)
     topics = sum(len(stage.topics) for stage in content.stages)
-    if diagnostics.has_errors:
-        errors = len(diagnostics.errors)
-        click.echo(f"roadmap-cards: {errors} error{'s' if errors != 1 else ''}", err=True)
+    summary = f"{_count(errors, 'error')}, {_count(warnings, 'warning')}"
+    if failed:
+        click.echo(f"roadmap-cards: {summary}{' (--strict)' if strict and not errors else ''}", err=True)
         sys.exit(1)
-    click.echo(f"checked {cards} cards in {topics} topics: no errors")
+    click.echo(f"checked {cards} cards in {topics} topics: {summary}")
+
+
+def _count(number: int, noun: str) -> str:
+    if number == 0:
+        return f"no {noun}s"
+    return f"{number} {noun}{'s' if number != 1 else ''}"
+
+
+@main.command("rules")
+def rules_command() -> None:
+    """List the lint rules of `check`, with the code that opts a card out of each."""
+    width = max(len(code) for code in RULES)
+    for code, description in RULES.items():
+        click.echo(f"{code:<{width}}  {description}")
 
 
 @main.command("ids")

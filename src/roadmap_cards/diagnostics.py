@@ -43,6 +43,15 @@ class Diagnostic:
         kind = self.severity if self.code is None else f"{self.severity}[{self.code}]"
         return f"{where}: {kind}: {self.message}"
 
+    def to_json(self) -> dict[str, object]:
+        return {
+            "path": display_path(self.path),
+            "line": self.line,
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+        }
+
     def sort_key(self) -> tuple[str, int]:
         """By file and line; problems on one line keep the order they were found in (the sort is stable)."""
         return (str(self.path), self.line or 0)

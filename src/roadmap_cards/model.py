@@ -68,6 +68,8 @@ class Topic:
     path: Path
     sources_line: int | None = None
     """Line of the `sources` key in the front matter, or None when it is missing."""
+    lint_ignore: frozenset[str] = frozenset()
+    """Lint rules switched off for every card of the topic."""
 
     @property
     def tag(self) -> str:

@@ -54,6 +54,7 @@ TOPIC_SCHEMA = {
     "tags": Key(tags_value),
     "sources": Key(sources_value),
     "lang": Key(_lang_value),
+    "lint-ignore": Key(tags_value),
 }
 
 
@@ -157,6 +158,7 @@ def parse_topic(file: SourceFile, stage: Stage, root: Path, diags: Diagnostics) 
         lang=values.get("lang", "zh"),
         path=file.path,
         sources_line=lines.get("sources"),
+        lint_ignore=frozenset(values.get("lint-ignore", ())),
     )
     cards = _CardParser(topic, text.split("\n"), body, offset, root, diags).parse()
     return ParsedTopic(topic, tuple(cards))
