@@ -193,3 +193,14 @@ def test_shipped_decks_pass_strict(runner, monkeypatch):
     monkeypatch.chdir(Path(__file__).parents[1])
     result = runner.invoke(main, ["check", "--strict"])
     assert result.exit_code == 0, result.output
+
+
+def test_raw_html_is_flagged_but_comments_are_not(stage):
+    stage.topic(
+        "01-lang/a.md",
+        "A",
+        "## 模板 {#raw-html}\n\n用 std::vector<int> 存。<!-- 备注 -->\n\n## 备注 {#comment-only}\n\n答案。<!-- todo -->\n",
+    )
+    assert warnings(stage) == [
+        "decks/01-lang/a.md:9: warning[raw-html]: raw HTML '<int>' is shown as text: use Markdown, or backticks"
+    ]

@@ -149,3 +149,9 @@ def test_fast_path_for_heading_attributes_agrees_with_the_attrs_parser(attrs):
     tokens = markdown().parse(f"## 问题 {attrs}\n")
     assert tokens[0].meta["attrs"] == parse(attrs)[1]
     assert tokens[1].content == "问题"
+
+
+def test_html_comments_are_dropped_like_on_github():
+    assert html("答案 <!-- 给贡献者的备注 --> 在此") == "<p>答案  在此</p>\n"
+    assert html("<!--\n整段备注\n-->\n\n正文") == "<p>正文</p>\n"
+    assert html("<details>\n**x**\n</details>") == "<p>&lt;details&gt;\n**x**\n&lt;/details&gt;</p>\n"

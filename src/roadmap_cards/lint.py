@@ -17,6 +17,7 @@ from markdown_it.token import Token
 
 from .diagnostics import Diagnostics, display_path
 from .highlight import lexer_for
+from .markdown import is_comment
 from .model import Card, CardKind, Segment, Topic
 
 RULES: dict[str, str] = {
@@ -30,6 +31,7 @@ RULES: dict[str, str] = {
     "math-in-code": "`$…$` inside code is shown as is, not as math",
     "giant-cloze": "one cloze deletion hides most of the text",
     "unknown-language": "the code block's language is not known to the highlighter, so it is not coloured",
+    "raw-html": "raw HTML is shown as text, not rendered (use Markdown, or backticks for code like `a<int>`)",
 }
 
 MAX_HAN = 60
@@ -129,11 +131,14 @@ def _card_warnings(card: Card) -> Iterator[tuple[str, int, str]]:
         if segment is None:
             continue
         for token in _walk(segment.tokens):
-            yield from _code_warnings(token, segment)
+            yield from _token_warnings(token, segment)
 
 
-def _code_warnings(token: Token, segment: Segment) -> Iterator[tuple[str, int, str]]:
-    if token.type == "code_inline" and _MATH_LIKE.search(token.content):
+def _token_warnings(token: Token, segment: Segment) -> Iterator[tuple[str, int, str]]:
+    if token.type in ("html_inline", "html_block") and not is_comment(token.content):
+        line = _line(segment, token) if token.type == "html_block" else segment.line
+        yield "raw-html", line, f"raw HTML {token.content.strip()[:40]!r} is shown as text: use Markdown, or backticks"
+    elif token.type == "code_inline" and _MATH_LIKE.search(token.content):
         yield "math-in-code", segment.line, f"`{token.content}` is code, so its `$…$` is not rendered as math"
     elif token.type == "fence":
         lang = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
@@ -177,7 +182,7 @@ def plain_text(tokens: Iterable[Token]) -> str:
             continue
         if token.type == "inline":
             parts.append(plain_text(token.children or []))
-        elif token.type in ("text", "code_inline"):
+        elif token.type in ("text", "code_inline") or (token.type == "html_inline" and not is_comment(token.content)):
             parts.append(token.content)
         elif token.type in ("softbreak", "hardbreak", "paragraph_close", "list_item_close"):
             parts.append(" ")

@@ -1,7 +1,7 @@
 """The one Markdown dialect of the cards, built on markdown-it-py.
 
 CommonMark with tables and strikethrough; raw HTML is not passed through (Anki runs scripts in cards, so `<x>`
-in a note shows as text); `$…$` and `$$…$$` become Anki's MathJax delimiters `\\(…\\)` and `\\[…\\]`, never inside
+in a note shows as text, and an HTML comment is dropped, as GitHub hides it); `$…$` and `$$…$$` become Anki's MathJax delimiters `\\(…\\)` and `\\[…\\]`, never inside
 code; fenced code is highlighted by Pygments; images are rewritten to the bare media names Anki needs; and a
 `##` heading may end with an attribute block `{#card-id .reverse}` (the syntax of mdit-py-plugins' attrs).
 """
@@ -69,6 +69,21 @@ def _heading_attributes(state: StateCore) -> None:
             token.meta["attrs_error"] = error
 
 
+def is_comment(html: str) -> bool:
+    text = html.strip()
+    return text.startswith("<!--") and text.endswith("-->")
+
+
+def _render_html_inline(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    content = tokens[idx].content
+    return "" if is_comment(content) else escapeHtml(content)
+
+
+def _render_html_block(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    content = tokens[idx].content
+    return "" if is_comment(content) else f"<p>{escapeHtml(content.rstrip())}</p>\n"
+
+
 def _render_fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
     lang = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
@@ -104,10 +119,13 @@ def _render_math_block(self: Any, tokens: Sequence[Token], idx: int, options: An
 @functools.lru_cache(maxsize=1)
 def markdown() -> MarkdownIt:
     """The shared parser and renderer (built once per process)."""
-    md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    # html=True only so that HTML is recognised: the render rules below escape it (or drop comments).
+    md = MarkdownIt("commonmark", {"html": True, "typographer": False})
     md.enable(["table", "strikethrough"])
     dollarmath_plugin(md, allow_labels=False, allow_space=True, allow_digits=False, double_inline=True)
     md.core.ruler.after("block", "heading_attributes", _heading_attributes)
+    md.add_render_rule("html_inline", _render_html_inline)
+    md.add_render_rule("html_block", _render_html_block)
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("code_block", _render_code_block)
     md.add_render_rule("image", _render_image)
