@@ -36,7 +36,7 @@ def test_unknown_keys_in_front_matter_and_stage(stage):
         f.write("owner: me\n")
     assert errors(stage) == [
         "decks/01-lang/a.md:3: error: unknown key 'colour' in front matter "
-        "(expected one of: title, tags, sources, lang, lint-ignore)",
+        "(expected one of: title, tags, sources, lang, lint-ignore, order)",
         "decks/01-lang/stage.yaml:8: error: unknown key 'owner' in stage.yaml "
         "(expected one of: deck_id, title, title_en, order, sources, floor)",
     ]

@@ -154,11 +154,18 @@ def compile_content(
                 result = by_path[file.path]
                 diags.extend(list(result.diagnostics))
                 stage_content.topics.append(result)
+            stage_content.topics.sort(key=_topic_order)
             contents.append(stage_content)
 
     content = Content(root, roadmap, contents, templates, diags, lock, timings, cache)
     _check_across_files(content, tree)
     return content
+
+
+def _topic_order(result: TopicResult) -> tuple[bool, int, str]:
+    """Topics with an `order` first, by it; then the rest by file name."""
+    order = result.topic.order if result.topic is not None else None
+    return (order is None, order or 0, result.path.name)
 
 
 def _compile_topics(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,6 +21,7 @@ from .build import build, check
 from .diagnostics import ContentError, Diagnostic, Diagnostics, UsageError, display_path
 from .ids import add_missing_ids
 from .lint import RULES
+from .preview import build_preview
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -173,6 +175,32 @@ def _count(number: int, noun: str) -> str:
     if number == 0:
         return f"no {noun}s"
     return f"{number} {noun}{'s' if number != 1 else ''}"
+
+
+@main.command("preview")
+@decks_option
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("preview"),
+    show_default=True,
+    help="Folder to write the HTML site to.",
+)
+@templates_option
+@click.option("--open", "open_browser", is_flag=True, help="Open the index page in a web browser.")
+@handle_errors
+def preview_command(decks: Path, out: Path, templates: Path | None, open_browser: bool) -> None:
+    """Write a static HTML preview of every card, front and back, as Anki will show it.
+
+    The cards go through the same templates and stylesheet as the Anki note types; each reverse card and
+    each cloze deletion is shown on its own. The site works offline: open OUT/index.html.
+    """
+    report = build_preview(decks, out, templates)
+    click.echo(f"wrote {report.cards} cards in {report.stages} stages to {display_path(report.index)}")
+    if not report.mathjax:
+        click.echo("notice: MathJax is not installed, so math shows as TeX: pip install 'roadmap-cards[preview]'", err=True)
+    if open_browser:
+        webbrowser.open(report.index.resolve().as_uri())
 
 
 @main.command("rules")

@@ -70,6 +70,8 @@ class Topic:
     """Line of the `sources` key in the front matter, or None when it is missing."""
     lint_ignore: frozenset[str] = frozenset()
     """Lint rules switched off for every card of the topic."""
+    order: int | None = None
+    """Where the topic comes in its stage (new cards are introduced in this order); None sorts last."""
 
     @property
     def tag(self) -> str:

@@ -55,6 +55,7 @@ TOPIC_SCHEMA = {
     "sources": Key(sources_value),
     "lang": Key(_lang_value),
     "lint-ignore": Key(tags_value),
+    "order": Key(int_value),
 }
 
 
@@ -159,6 +160,7 @@ def parse_topic(file: SourceFile, stage: Stage, root: Path, diags: Diagnostics) 
         path=file.path,
         sources_line=lines.get("sources"),
         lint_ignore=frozenset(values.get("lint-ignore", ())),
+        order=values.get("order"),
     )
     cards = _CardParser(topic, text.split("\n"), body, offset, root, diags).parse()
     return ParsedTopic(topic, tuple(cards))

@@ -1,0 +1,145 @@
+"""A small renderer for Anki's card templates, so the preview shows cards the way Anki draws them.
+
+Anki's template language is Mustache-like: `{{Field}}`, `{{#Field}}…{{/Field}}` (shown when the field is not
+empty), `{{^Field}}…{{/Field}}` (when it is), `{{FrontSide}}`, and filters such as `{{cloze:Text}}`. Only what
+our note types use is supported; anything else is an error rather than a silent blank.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html import escape
+
+_TAG = re.compile(r"\{\{([#^/]?)\s*([^{}]+?)\s*\}\}")
+_CLOZE = re.compile(r"\{\{c(\d+)::|::|\}\}")
+
+
+class AnkiTemplateError(ValueError):
+    """The template uses something this renderer does not know."""
+
+
+@dataclass
+class _Section:
+    name: str
+    inverted: bool
+    children: list[object] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Variable:
+    name: str
+
+
+def _parse(template: str) -> list[object]:
+    root: list[object] = []
+    stack: list[tuple[_Section | None, list[object]]] = [(None, root)]
+    position = 0
+    for match in _TAG.finditer(template):
+        children = stack[-1][1]
+        if match.start() > position:
+            children.append(template[position : match.start()])
+        position = match.end()
+        kind, name = match.group(1), match.group(2)
+        if kind in ("#", "^"):
+            section = _Section(name, inverted=kind == "^")
+            children.append(section)
+            stack.append((section, section.children))
+        elif kind == "/":
+            open_section = stack[-1][0]
+            if open_section is None or open_section.name != name:
+                raise AnkiTemplateError(f"{{{{/{name}}}}} closes nothing")
+            stack.pop()
+        else:
+            children.append(_Variable(name))
+    if len(stack) > 1:
+        raise AnkiTemplateError(f"{{{{#{stack[-1][0].name}}}}} is never closed")  # type: ignore[union-attr]
+    if position < len(template):
+        root.append(template[position:])
+    return root
+
+
+def render(
+    template: str,
+    fields: dict[str, str],
+    *,
+    cloze: int | None = None,
+    answer: bool = False,
+    front_side: str = "",
+) -> str:
+    """One side of a card: `cloze` is the card's cloze number (1-based) for cloze note types."""
+
+    def value(name: str) -> str:
+        if name == "FrontSide":
+            return front_side
+        if name.startswith("cloze:"):
+            if cloze is None:
+                raise AnkiTemplateError(f"{{{{{name}}}}} on a card without a cloze number")
+            return render_cloze(fields[name.removeprefix("cloze:")], cloze, answer=answer)
+        if name not in fields:
+            raise AnkiTemplateError(f"unknown field {name!r}")
+        return fields[name]
+
+    def walk(nodes: list[object]) -> str:
+        parts = []
+        for node in nodes:
+            if isinstance(node, str):
+                parts.append(node)
+            elif isinstance(node, _Variable):
+                parts.append(value(node.name))
+            elif isinstance(node, _Section):
+                filled = bool(value(node.name).strip())
+                if filled != node.inverted:
+                    parts.append(walk(node.children))
+        return "".join(parts)
+
+    return walk(_parse(template))
+
+
+def cloze_numbers(text: str) -> list[int]:
+    return sorted({int(n) for n in re.findall(r"\{\{c(\d+)::", text)})
+
+
+def render_cloze(text: str, number: int, *, answer: bool) -> str:
+    """The cloze field as Anki shows card `number`: its deletions hidden (front) or marked (back)."""
+    output: list[str] = []
+    stack: list[dict[str, object]] = []  # open deletions: number, content parts, hint, in_hint
+    position = 0
+
+    def emit(piece: str) -> None:
+        if not stack:
+            output.append(piece)
+        elif stack[-1]["in_hint"]:
+            stack[-1]["hint"] = str(stack[-1]["hint"]) + piece
+        else:
+            stack[-1]["content"] = str(stack[-1]["content"]) + piece
+
+    for match in _CLOZE.finditer(text):
+        emit(text[position : match.start()])
+        position = match.end()
+        token = match.group(0)
+        if match.group(1) is not None:
+            stack.append({"number": int(match.group(1)), "content": "", "hint": "", "in_hint": False})
+        elif token == "::" and stack and not stack[-1]["in_hint"]:
+            stack[-1]["in_hint"] = True
+        elif token == "}}" and stack:
+            deletion = stack.pop()
+            emit(_deletion_html(deletion, number, answer))
+        else:
+            emit(token)
+    emit(text[position:])
+    while stack:  # unclosed deletions are shown as written (the parser reports them as errors)
+        deletion = stack.pop()
+        emit(f"{{{{c{deletion['number']}::{deletion['content']}")
+    return "".join(output)
+
+
+def _deletion_html(deletion: dict[str, object], number: int, answer: bool) -> str:
+    ordinal = deletion["number"]
+    content = str(deletion["content"])
+    if ordinal != number:
+        return f'<span class="cloze-inactive" data-ordinal="{ordinal}">{content}</span>'
+    if answer:
+        return f'<span class="cloze" data-ordinal="{ordinal}">{content}</span>'
+    hint = str(deletion["hint"]) or "..."
+    return f'<span class="cloze" data-cloze="{escape(content)}" data-ordinal="{ordinal}">[{hint}]</span>'

@@ -1,0 +1,163 @@
+"""`roadmap-cards preview`: the files it writes, and the pages as a real headless Chromium shows them."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from roadmap_cards.build import compile_content
+from roadmap_cards.cli import main
+
+PROJECT = Path(__file__).parents[1]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+@pytest.fixture
+def preview_decks(basic_decks):
+    (basic_decks.root / "06-llm" / "assets").mkdir()
+    (basic_decks.root / "06-llm" / "assets" / "dot.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><circle cx="4" cy="4" r="4"/></svg>'
+    )
+    basic_decks.topic("06-llm/figure.md", "图", "## 这个图标是什么形状？ {#dot-shape}\n\n![圆点](assets/dot.svg)\n\n圆形。\n")
+    return basic_decks
+
+
+def test_preview_writes_a_page_per_stage_an_index_and_assets(preview_decks, runner, in_tmp):
+    result = runner.invoke(main, ["preview", "--out", "site"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "wrote 7 cards in 2 stages to site/index.html\n"
+    site = in_tmp / "site"
+    assert sorted(p.name for p in site.iterdir()) == [
+        "01-lang.html", "06-llm.html", "assets", "index.html", "rc-" + _media_name(preview_decks)
+    ]
+    assert sorted(p.name for p in (site / "assets").iterdir()) == [
+        "card.css", "preview.css", "preview.js", "search-index.js", "tex-svg.js"
+    ]
+    assert (site / "01-lang.html").read_text(encoding="utf-8").count('class="pv-card"') == 5
+    index = json.loads((site / "assets" / "search-index.js").read_text(encoding="utf-8")[len("window.RC_SEARCH = ") : -2])
+    assert len(index) == 7
+    assert {entry["href"] for entry in index} >= {"01-lang.html#card-warp-term-reverse", "01-lang.html#card-launch-syntax-c2"}
+
+
+def _media_name(decks) -> str:
+    content = compile_content(decks.root)
+    [name] = {ref.name for stage in content.stages for note in stage.notes for ref in note.media}
+    return name.removeprefix("rc-")
+
+
+def test_preview_refuses_content_with_errors(basic_decks, runner, in_tmp):
+    basic_decks.topic("06-llm/bad.md", "坏", "## 无答案 {#no-answer}\n")
+    result = runner.invoke(main, ["preview"])
+    assert result.exit_code == 1
+    assert "decks/06-llm/bad.md:7: error: card has an empty answer" in result.stderr
+    assert not (in_tmp / "preview").exists()
+
+
+# --- in a real browser --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        if os.environ.get("RC_REQUIRE_BROWSER"):
+            pytest.fail("chromium is required (RC_REQUIRE_BROWSER is set) but not installed")
+        pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+class PageWatch:
+    """A page and every console error, uncaught exception and failed request it produced."""
+
+    def __init__(self, browser, viewport=VIEWPORT) -> None:
+        self.page = browser.new_page(viewport=viewport)
+        self.problems: list[str] = []
+        self.page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        self.page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url}"))
+
+    def open(self, path: Path, query: str = "") -> None:
+        self.page.goto(path.resolve().as_uri() + query)
+        self.page.wait_for_function("document.body.dataset.ready === 'true'")
+        if self.page.locator("script[src='assets/tex-svg.js']").count():
+            self.page.wait_for_function("document.body.dataset.math === 'done'", timeout=30_000)
+
+
+def screenshot_stats(path: Path) -> tuple[tuple[int, int], int, float]:
+    """(size, distinct colours, share of pixels that differ from the most common one)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        rgb = image.convert("RGB")
+        colours = rgb.getcolors(maxcolors=1 << 24) or []
+        background = max(colours)[0]
+        total = rgb.width * rgb.height
+        return rgb.size, len(colours), 1 - background / total
+
+
+def test_pages_in_chromium(preview_decks, runner, in_tmp, browser):
+    assert runner.invoke(main, ["preview"]).exit_code == 0
+    site = in_tmp / "preview"
+    watch = PageWatch(browser)
+
+    watch.open(site / "index.html")
+    assert watch.page.locator(".pv-stages tbody tr").count() == 2
+    watch.page.fill(".pv-search", "tag:kv-cache")
+    assert watch.page.locator(".pv-result-list li").count() == 1
+    watch.page.fill(".pv-search", "warp")
+    assert watch.page.locator(".pv-result-list li").count() == 3  # warp-size, and warp-term both ways
+
+    watch.open(site / "01-lang.html")
+    assert watch.page.locator(".pv-card").count() == 5
+    assert watch.page.locator(".pv-card .card .cloze").count() == 4  # the active deletion, front and back
+    watch.page.fill(".pv-search", "launch-syntax")
+    assert watch.page.locator(".pv-card:visible").count() == 2
+    assert watch.page.locator(".pv-shown").inner_text() == "2"
+
+    watch.open(site / "06-llm.html")
+    assert watch.page.locator("mjx-container").count() >= 1  # the formula was typeset
+    assert watch.page.locator("img[alt='圆点']").evaluate("img => img.naturalWidth") == 8
+    watch.page.click(".pv-night")
+    assert watch.page.locator(".card.nightMode.night_mode").count() == 2 * watch.page.locator(".pv-card").count()
+    shot = in_tmp / "06-llm-night.png"
+    watch.page.screenshot(path=str(shot))
+    size, colours, ink = screenshot_stats(shot)
+    assert size == (VIEWPORT["width"], VIEWPORT["height"])
+    assert colours > 50 and ink > 0.02, "the screenshot is blank"
+    assert watch.problems == []
+
+
+def test_shipped_decks_preview_without_errors(browser, runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(PROJECT)
+    site = tmp_path / "site"
+    result = runner.invoke(main, ["preview", "--out", str(site)])
+    assert result.exit_code == 0, result.output
+    content = compile_content(PROJECT / "decks")
+    watch = PageWatch(browser, {"width": 420, "height": 800})  # a phone
+    for stage in content.stages:
+        notes = stage.notes
+        if not notes:
+            continue
+        watch.open(site / f"{stage.stage.slug}.html")
+        assert watch.page.locator(".pv-card").count() == sum(note.card_count for note in notes)
+        assert watch.page.locator("mjx-merror").count() == 0, "some TeX does not parse"
+        overflowing = watch.page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+        assert not overflowing, f"{stage.stage.slug} is wider than a phone screen"
+        shot = tmp_path / f"{stage.stage.slug}.png"
+        watch.page.screenshot(path=str(shot))
+        size, colours, ink = screenshot_stats(shot)
+        assert size == (420, 800) and colours > 50 and ink > 0.02
+    assert watch.problems == []
