@@ -112,6 +112,8 @@ class BuildReport:
     removed: list[str]
     warnings: list[Diagnostic]
     timings: Timings
+    plans: list[PackagePlan] = field(default_factory=list)
+    """What went into each package (for `import`, which may rename the decks)."""
 
 
 # --- compile: load, parse, render ---------------------------------------------------------------------------
@@ -416,6 +418,7 @@ def _build(root: Path, out: Path, templates_dir: Path | None, *, jobs: int | Non
             content.cache.save()
     report.skipped_stages = skipped
     report.timings = timings
+    report.plans = plans
     return report
 
 

@@ -19,9 +19,14 @@ import click
 from . import __version__
 from .build import build, check
 from .diagnostics import ContentError, Diagnostic, Diagnostics, UsageError, display_path
+from .anki_import import REMOVED_TAG, import_into_collection
 from .ids import add_missing_ids
 from .lint import RULES
 from .preview import build_preview
+from .scaffold import new_topic
+from .stats import COLUMNS as STATS_COLUMNS
+from .stats import HEADERS as STATS_HEADERS
+from .stats import Stats, collect_stats, plain_table, progress_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -201,6 +206,125 @@ def preview_command(decks: Path, out: Path, templates: Path | None, open_browser
         click.echo("notice: MathJax is not installed, so math shows as TeX: pip install 'roadmap-cards[preview]'", err=True)
     if open_browser:
         webbrowser.open(report.index.resolve().as_uri())
+
+
+@main.command("new")
+@decks_option
+@click.argument("stage")
+@click.argument("topic")
+@handle_errors
+def new_command(decks: Path, stage: str, topic: str) -> None:
+    """Create a topic file STAGE/TOPIC.md with front matter and one example card.
+
+    STAGE is a stage folder (06-llm-inference) or its number (06); TOPIC is the file name without .md,
+    lower-case words joined by '-'. An existing file is never overwritten. The placeholders say TODO,
+    which `check` reports until they are replaced.
+    """
+    path = new_topic(decks, stage, topic)
+    click.echo(f"created {display_path(path)}")
+    click.echo("next: write the cards (headings without ids), then run `roadmap-cards ids` and `roadmap-cards check`")
+
+
+@main.command("stats")
+@decks_option
+@templates_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "text", "json"]),
+    default=None,
+    help="table (in a terminal), text (plain, the default when piped) or json.",
+)
+@handle_errors
+def stats_command(decks: Path, templates: Path | None, output_format: str | None) -> None:
+    """Count cards per stage and topic: by type, with their own source, with lint warnings.
+
+    Each stage's progress is shown against its floor (the cards the syllabus asks for, `floor` in
+    stage.yaml).
+    """
+    stats = collect_stats(decks, templates)
+    output_format = output_format or ("table" if sys.stdout.isatty() else "text")
+    if output_format == "json":
+        click.echo(json.dumps(stats.to_json(), ensure_ascii=False, indent=1))
+    elif output_format == "text":
+        click.echo(plain_table(stats))
+    else:
+        print_rich_table(stats)
+
+
+def print_rich_table(stats: Stats) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="roadmap-cards stats", show_footer=True)
+    table.add_column("stage / topic", footer="total")
+    for column, header in zip(STATS_COLUMNS, STATS_HEADERS):
+        table.add_column(header, justify="right", footer=str(getattr(stats.totals, column)))
+    table.add_column("floor", justify="right")
+    for stage in stats.stages:
+        done = bool(stage.floor) and stage.counts.cards >= (stage.floor or 0)
+        style = "green" if done else ("yellow" if stage.counts.cards else "dim")
+        table.add_row(
+            f"[bold]{stage.slug}[/bold] {stage.title}",
+            *(str(getattr(stage.counts, column)) for column in STATS_COLUMNS),
+            f"[{style}]{progress_text(stage)}[/{style}]",
+        )
+        for topic in stage.topics:
+            warn = topic.counts.warnings
+            table.add_row(
+                f"  {topic.slug}",
+                *(str(getattr(topic.counts, column)) for column in STATS_COLUMNS[:-1]),
+                f"[red]{warn}[/red]" if warn else "0",
+                "",
+                style="dim" if not topic.counts.cards else None,
+            )
+    Console().print(table)
+
+
+@main.command("import")
+@decks_option
+@click.option(
+    "--collection",
+    "collection_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="The Anki collection file, e.g. ~/.local/share/Anki2/'User 1'/collection.anki2 (Anki closed).",
+)
+@click.option("--deck-prefix", default=None, help="Put the decks under this parent deck, e.g. 'Study'.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("dist"),
+    show_default=True,
+    help="Folder the packages are built in first.",
+)
+@templates_option
+@handle_errors
+def import_command(
+    decks: Path, collection_path: Path, deck_prefix: str | None, out: Path, templates: Path | None
+) -> None:
+    """Build, then import every stage straight into an Anki collection (needs roadmap-cards[anki]).
+
+    Close Anki desktop first. Cards are updated in place and reviews kept, exactly as with File > Import.
+    Notes whose card was removed from the sources are tagged roadmap::removed, never deleted.
+    """
+    report = import_into_collection(decks, collection_path, out, templates, deck_prefix)
+    click.echo(
+        f"imported into {display_path(collection_path)}: {report.new} new, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.conflicting} conflicting"
+    )
+    if report.conflicting:
+        click.echo(
+            "warning: conflicting notes were not updated: their note type in the collection differs from ours "
+            "(Anki made a copy named '… +'); see the README",
+            err=True,
+        )
+    if report.removed:
+        click.echo(f"{len(report.removed)} note(s) no longer in the sources, tagged {REMOVED_TAG}:")
+        for card_id in report.removed:
+            click.echo(f"  {card_id}")
+    for card_id in report.restored:
+        click.echo(f"back in the sources, {REMOVED_TAG} tag removed: {card_id}")
 
 
 @main.command("rules")

@@ -32,6 +32,7 @@ RULES: dict[str, str] = {
     "giant-cloze": "one cloze deletion hides most of the text",
     "unknown-language": "the code block's language is not known to the highlighter, so it is not coloured",
     "raw-html": "raw HTML is shown as text, not rendered (use Markdown, or backticks for code like `a<int>`)",
+    "todo": "a TODO placeholder (from `roadmap-cards new`) is still there",
 }
 
 MAX_HAN = 60
@@ -49,6 +50,7 @@ _YES_NO_EN = re.compile(
 _MATH_LIKE = re.compile(r"\$[^$\s](?:[^$\n]*[^$\s])?\$")
 _PLAIN_FENCES = {"", "text", "txt", "plain", "math", "latex", "tex"}
 _CLOZE_DELETION = re.compile(r"\{\{c\d+::(.*?)(?:::[^}]*)?\}\}", re.S)
+_TODO = re.compile(r"\bTODO\b|\bFIXME\b")
 _NORMALISE = re.compile(r"[\s\W_]+", re.U)
 _ENTITY = re.compile(r"[a-z]*\d[a-z0-9]*")
 
@@ -64,8 +66,12 @@ def lint(topics: Iterable[TopicCards], diags: Diagnostics) -> None:
     topics = list(topics)
     for entry in topics:
         _check_opt_outs(entry, diags)
-        if not entry.topic.sources and "no-sources" not in entry.topic.lint_ignore:
-            diags.warning(entry.topic.path, 1, "no-sources", "topic has no sources: add `sources:` to its front matter")
+        topic = entry.topic
+        if not topic.sources and "no-sources" not in topic.lint_ignore:
+            diags.warning(topic.path, 1, "no-sources", "topic has no sources: add `sources:` to its front matter")
+        front = [topic.title, *(f"{s.title} {s.url or ''}" for s in topic.sources)]
+        if "todo" not in topic.lint_ignore and any(_TODO.search(text) for text in front):
+            diags.warning(topic.path, 2, "todo", "the front matter still holds a TODO placeholder")
         for card in entry.cards:
             for code, line, message in _card_warnings(card):
                 if code not in card.lint_ignore and code not in card.topic.lint_ignore:
@@ -125,6 +131,10 @@ def _card_warnings(card: Card) -> Iterator[tuple[str, int, str]]:
                     )
     else:
         yield from _giant_deletions(card)
+    for segment in (card.question, card.answer, card.extra, card.source):
+        if segment is not None and _TODO.search(segment.text):
+            yield "todo", segment.line, "a TODO placeholder is still here: write the card, or delete it"
+            break
     if not card.source and not card.topic.sources and _DIGIT.search(plain_text(card.answer.tokens)):
         yield "unsourced-number", card.line, "the answer states a number but no source is cited for it"
     for segment in (card.question, card.answer, card.extra):

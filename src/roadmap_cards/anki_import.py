@@ -1,0 +1,130 @@
+"""`roadmap-cards import`: build, then import straight into an Anki collection file with Anki's own library.
+
+Anki desktop must be closed (it locks the collection). The import uses the options the desktop app offers by
+default ("update notes if newer", no scheduling), so reviews are never touched. Notes of ours whose card id
+no longer exists in the sources are tagged `roadmap::removed`, never deleted: the learner decides.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from .build import ALL_PACKAGE, build
+from .diagnostics import UsageError
+from .notetypes import NOTE_TYPES
+from .package import DeckPlan, StampedNote, write_package
+
+REMOVED_TAG = "roadmap::removed"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    new: int
+    updated: int
+    unchanged: int
+    conflicting: int
+    removed: list[str]
+    """Card ids of notes in the collection that the sources no longer have (now tagged roadmap::removed)."""
+    restored: list[str]
+    """Card ids that came back and lost the roadmap::removed tag."""
+
+
+def _anki() -> Any:
+    try:
+        from anki import collection
+    except ImportError:
+        raise UsageError("`import` needs Anki's library: pip install 'roadmap-cards[anki]'") from None
+    return collection
+
+
+def import_into_collection(
+    root: Path,
+    collection_path: Path,
+    out: Path,
+    templates_dir: Path | None = None,
+    deck_prefix: str | None = None,
+) -> ImportReport:
+    anki = _anki()
+    if collection_path.suffix != ".anki2":
+        raise UsageError(f"{collection_path}: expected an Anki collection file ending in .anki2")
+    if not collection_path.is_file():
+        raise UsageError(
+            f"collection {collection_path} does not exist (Anki keeps it in its profile folder, e.g. "
+            "~/.local/share/Anki2/<profile>/collection.anki2); refusing to create a new one"
+        )
+    if deck_prefix is not None and (not deck_prefix.strip() or deck_prefix.strip(":") != deck_prefix.strip()):
+        raise UsageError("--deck-prefix is a deck name such as 'Study' (without leading or trailing '::')")
+
+    report = build(root, out, templates_dir)
+    [plan] = [plan for plan in report.plans if plan.filename == ALL_PACKAGE] or [None]
+    if plan is None:
+        raise UsageError("there are no cards to import")
+    try:
+        col = anki.Collection(str(collection_path))
+    except Exception as exc:  # anki.errors.DBError when Anki desktop has it open
+        raise UsageError(f"cannot open {collection_path}: {exc} Close Anki desktop and try again.") from None
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            package = out / f"{ALL_PACKAGE}.apkg"
+            decks = plan.decks
+            if deck_prefix:
+                prefix = deck_prefix.strip()
+                decks = [DeckPlan(deck.stage, f"{prefix}::{deck.name}", deck.notes) for deck in plan.decks]
+                package = Path(scratch) / "prefixed.apkg"
+                write_package(replace(plan, decks=decks), package)
+            options = col._backend.get_import_anki_package_presets()
+            response = col.import_anki_package(
+                anki.ImportAnkiPackageRequest(package_path=str(package), options=options)
+            )
+            log = response.log
+            current = {sn.note.card_id for deck in plan.decks for sn in deck.notes}
+            removed, restored = _mark_removed(col, current)
+            if restored:
+                # Taking the tag off stamped those notes with the current time, newer than the package: import
+                # them once more, stamped newer still, so that their text is the restored card's.
+                newer, wanted = int(time.time()) + 1, set(restored)
+                again_decks = [
+                    DeckPlan(deck.stage, deck.name, [
+                        StampedNote(sn.note, newer, sn.digest) for sn in deck.notes if sn.note.card_id in wanted
+                    ])
+                    for deck in decks
+                ]
+                again = Path(scratch) / "restored.apkg"
+                write_package(replace(plan, decks=[deck for deck in again_decks if deck.notes]), again)
+                col.import_anki_package(anki.ImportAnkiPackageRequest(package_path=str(again), options=options))
+        return ImportReport(
+            new=len(log.new),
+            updated=len(log.updated),
+            unchanged=len(log.duplicate),
+            conflicting=len(log.conflicting),
+            removed=removed,
+            restored=restored,
+        )
+    finally:
+        col.close()
+
+
+def _mark_removed(col: Any, current: set[str]) -> tuple[list[str], list[str]]:
+    model_ids = [notetype.model_id for notetype in NOTE_TYPES.values()]
+    note_ids = col.db.list(f"select id from notes where mid in ({', '.join('?' * len(model_ids))})", *model_ids)
+    removed, restored, changed = [], [], []
+    for note_id in note_ids:
+        note = col.get_note(note_id)
+        card_id = note["id"]
+        if card_id not in current and not note.has_tag(REMOVED_TAG):
+            note.add_tag(REMOVED_TAG)
+            removed.append(card_id)
+            changed.append(note)
+        elif card_id in current and note.has_tag(REMOVED_TAG):
+            note.remove_tag(REMOVED_TAG)
+            restored.append(card_id)
+            changed.append(note)
+        elif card_id not in current:
+            removed.append(card_id)
+    if changed:
+        col.update_notes(changed)
+    return sorted(removed), sorted(restored)
