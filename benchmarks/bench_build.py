@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 STAGES = 10
 CARDS_PER_TOPIC = 50
 
-RAW_SCRIPT = r'''
+RAW_SCRIPT = r"""
 import json, pickle, sys, genanki
 from pathlib import Path
 
@@ -55,7 +55,7 @@ for stage in data["stages"]:
     decks.append(deck)
     genanki.Package(deck).write_to_file(str(out / (stage["slug"] + ".apkg")), timestamp=1700000000)
 genanki.Package(decks).write_to_file(str(out / "all.apkg"), timestamp=1700000000)
-'''
+"""
 
 QUESTIONS = [
     "在 H100 SXM 上，某个关键指标约为多少？",
@@ -136,7 +136,7 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tup
 
 
 def parse_timings(stderr: str) -> dict[str, float]:
-    line = next((l for l in stderr.splitlines() if l.startswith("timings: ")), "")
+    line = next((text for text in stderr.splitlines() if text.startswith("timings: ")), "")
     return {k: float(v.rstrip("s")) for k, v in (item.split("=") for item in line.split()[1:])}
 
 
@@ -151,8 +151,12 @@ def raw_input_from_cache(out: Path, data_path: Path) -> None:
     built = build_models(Templates(default_templates_dir()))
     models = {
         kind.value: {
-            "id": nt.model_id, "name": nt.name, "fields": list(nt.fields), "templates": built[kind].templates,
-            "css": built[kind].css, "type": 1 if kind.value == "cloze" else 0,
+            "id": nt.model_id,
+            "name": nt.name,
+            "fields": list(nt.fields),
+            "templates": built[kind].templates,
+            "css": built[kind].css,
+            "type": 1 if kind.value == "cloze" else 0,
         }
         for kind, nt in NOTE_TYPES.items()
     }
@@ -160,7 +164,8 @@ def raw_input_from_cache(out: Path, data_path: Path) -> None:
     for result in sorted(results, key=lambda r: str(r.path)):
         stage = result.topic.stage
         entry = stages.setdefault(
-            stage.slug, {"slug": stage.slug, "deck_id": stage.deck_id, "name": f"基准::{stage.title}", "notes": []}
+            stage.slug,
+            {"slug": stage.slug, "deck_id": stage.deck_id, "name": f"基准::{stage.title}", "notes": []},
         )
         entry["notes"] += [(n.kind.value, n.fields, n.tags, n.guid) for n in result.notes]
     data_path.write_bytes(pickle.dumps({"models": models, "stages": [stages[k] for k in sorted(stages)]}))
@@ -175,7 +180,17 @@ def bench(cards: int, work: Path, repeat: int) -> dict[str, object]:
     out = work / f"dist-{cards}"
     raw_out = work / f"raw-{cards}"
     make_decks(root, cards)
-    cli = [sys.executable, "-m", "roadmap_cards", "build", "--decks", str(root), "--out", str(out), "--timings"]
+    cli = [
+        sys.executable,
+        "-m",
+        "roadmap_cards",
+        "build",
+        "--decks",
+        str(root),
+        "--out",
+        str(out),
+        "--timings",
+    ]
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
 
     cold_runs = []
@@ -196,9 +211,14 @@ def bench(cards: int, work: Path, repeat: int) -> dict[str, object]:
     raw = best(raw_runs)
     return {
         "cards": cards,
-        "cold": cold[0], "cold_mem": cold[1], "cold_phases": parse_timings(cold[2]),
-        "warm": warm[0], "warm_mem": warm[1], "warm_phases": parse_timings(warm[2]),
-        "raw": raw[0], "raw_mem": raw[1],
+        "cold": cold[0],
+        "cold_mem": cold[1],
+        "cold_phases": parse_timings(cold[2]),
+        "warm": warm[0],
+        "warm_mem": warm[1],
+        "warm_phases": parse_timings(warm[2]),
+        "raw": raw[0],
+        "raw_mem": raw[1],
     }
 
 
@@ -211,8 +231,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    print(f"roadmap-cards build benchmark: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
-          f"best of {args.repeat}")
+    print(
+        f"roadmap-cards build benchmark: {os.cpu_count()} cores, Python {sys.version.split()[0]}, best of {args.repeat}"
+    )
     rows = []
     try:
         for cards in args.sizes:
@@ -221,11 +242,15 @@ def main() -> None:
             rows.append(row)
             phases = ", ".join(f"{k} {v:.2f}s" for k, v in row["cold_phases"].items())
             print(f"\n{cards:>7} cards")
-            print(f"  cold build     {row['cold']:7.2f} s  peak {row['cold_mem']:6.0f} MiB  "
-                  f"{row['cold'] / row['raw']:4.2f}× raw   ({phases})")
+            print(
+                f"  cold build     {row['cold']:7.2f} s  peak {row['cold_mem']:6.0f} MiB  "
+                f"{row['cold'] / row['raw']:4.2f}× raw   ({phases})"
+            )
             warm_phases = ", ".join(f"{k} {v:.2f}s" for k, v in row["warm_phases"].items())
-            print(f"  rebuild        {row['warm']:7.2f} s  peak {row['warm_mem']:6.0f} MiB  "
-                  f"{row['warm'] / row['raw']:4.2f}× raw   ({warm_phases})")
+            print(
+                f"  rebuild        {row['warm']:7.2f} s  peak {row['warm_mem']:6.0f} MiB  "
+                f"{row['warm'] / row['raw']:4.2f}× raw   ({warm_phases})"
+            )
             print(f"  raw genanki    {row['raw']:7.2f} s  peak {row['raw_mem']:6.0f} MiB")
     finally:
         if not args.keep:
@@ -234,13 +259,17 @@ def main() -> None:
         base = rows[0]
         print("\nscaling (time per 1k cards, cold build):")
         for row in rows:
-            print(f"  {row['cards']:>7} cards: {row['cold'] / row['cards'] * 1000:.3f} s "
-                  f"(× {row['cold'] / row['cards'] / (base['cold'] / base['cards']):.2f} of the smallest)")
+            print(
+                f"  {row['cards']:>7} cards: {row['cold'] / row['cards'] * 1000:.3f} s "
+                f"(× {row['cold'] / row['cards'] / (base['cold'] / base['cards']):.2f} of the smallest)"
+            )
     targets = [r for r in rows if r["cards"] == 10_000]
     for row in targets:
-        print(f"\ntargets at 10k cards: cold {row['cold'] / row['raw']:.2f}× (≤ 3.0), "
-              f"rebuild {row['warm'] / row['raw']:.2f}× (≤ 1.5), "
-              f"peak memory {max(r['cold_mem'] for r in rows):.0f} MiB (< 1024)")
+        print(
+            f"\ntargets at 10k cards: cold {row['cold'] / row['raw']:.2f}× (≤ 3.0), "
+            f"rebuild {row['warm'] / row['raw']:.2f}× (≤ 1.5), "
+            f"peak memory {max(r['cold_mem'] for r in rows):.0f} MiB (< 1024)"
+        )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
 

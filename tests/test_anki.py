@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from ankihelp import import_package, notes_by_id, open_collection, review, revlog, scheduling
 
+from ankihelp import import_package, notes_by_id, open_collection, review, revlog, scheduling
 from roadmap_cards.build import build
 
 ROADMAP = "测试路线图"

@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from ankihelp import import_package, open_collection
 
+from ankihelp import import_package, open_collection
 from roadmap_cards.ankitemplate import AnkiTemplateError, render, render_cloze
 from roadmap_cards.build import build, compile_content
 from roadmap_cards.notetypes import NOTE_TYPES
@@ -51,9 +51,7 @@ def _without_style(side: str) -> str:
 
 def _same_attribute_escaping(side: str) -> str:
     # Anki escapes the data-cloze attribute more eagerly (a space as &#x20;); the attribute's value is the same.
-    return re.sub(
-        r'data-cloze="([^"]*)"', lambda m: f'data-cloze="{html.escape(html.unescape(m.group(1)))}"', side
-    )
+    return re.sub(r'data-cloze="([^"]*)"', lambda m: f'data-cloze="{html.escape(html.unescape(m.group(1)))}"', side)
 
 
 @pytest.mark.parametrize("decks_dir", ["fixture", "shipped"])
@@ -72,7 +70,7 @@ def test_every_card_renders_like_anki(decks_dir, basic_decks, tmp_path):
     for card_id in col.find_cards(""):
         card = col.get_card(card_id)
         note = notes[card.note()["id"]]
-        fields = dict(zip(NOTE_TYPES[note.kind].fields, note.fields))
+        fields = dict(zip(NOTE_TYPES[note.kind].fields, note.fields, strict=True))
         cloze = note.kind.value == "cloze"
         _, front_template, back_template = models[note.kind].templates[0 if cloze else card.ord]
         number = card.ord + 1 if cloze else None

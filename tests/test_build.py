@@ -150,8 +150,12 @@ def test_an_edit_makes_only_that_note_newer(basic_decks, tmp_path, monkeypatch):
     cuda.write_text(cuda.read_text(encoding="utf-8").replace("\n32 个线程。", "\n32 个线程！"), encoding="utf-8")
     build(basic_decks.root, out)
     mods = note_mods(out / "all.apkg", tmp_path)
-    assert mods == {"warp-size": 1700000001, "warp-term": 1700000000, "launch-syntax": 1700000000,
-                    "kv-bytes": 1700000000}
+    assert mods == {
+        "warp-size": 1700000001,
+        "warp-term": 1700000000,
+        "launch-syntax": 1700000000,
+        "kv-bytes": 1700000000,
+    }
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
     cuda.write_text(cuda.read_text(encoding="utf-8").replace("\n32 个线程！", "\n32 个线程。"), encoding="utf-8")
@@ -163,7 +167,11 @@ def test_moving_a_card_to_another_stage_keeps_its_identity(basic_decks, tmp_path
     out = tmp_path / "dist"
     build(basic_decks.root, out)
     before = note_mods(out / "all.apkg", tmp_path)
-    basic_decks.topic("06-llm/kv-cache.md", "键值缓存 (KV cache)", "## 每个 token 的 KV cache 字节数公式是什么？ {#other}\n\n…\n")
+    basic_decks.topic(
+        "06-llm/kv-cache.md",
+        "键值缓存 (KV cache)",
+        "## 每个 token 的 KV cache 字节数公式是什么？ {#other}\n\n…\n",
+    )
     basic_decks.topic(
         "01-lang/moved.md",
         "搬来的",
@@ -221,7 +229,12 @@ def test_manifest_and_cache_live_in_the_output_folder(basic_decks, tmp_path):
     build(basic_decks.root, out)
     assert (out / MANIFEST_FILE).is_file()
     assert (out / ".cache").is_dir()
-    assert sorted(p.name for p in basic_decks.root.iterdir()) == ["01-lang", "06-llm", LOCK_FILE, "roadmap.yaml"]
+    assert sorted(p.name for p in basic_decks.root.iterdir()) == [
+        "01-lang",
+        "06-llm",
+        LOCK_FILE,
+        "roadmap.yaml",
+    ]
 
 
 def test_second_build_reuses_the_cache(basic_decks, tmp_path, monkeypatch):

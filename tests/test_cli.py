@@ -46,8 +46,7 @@ def test_build_with_errors_writes_nothing_and_exits_1(basic_decks, runner, in_tm
     result = runner.invoke(main, ["build", "--out", "out"])
     assert result.exit_code == 1
     assert result.stderr == (
-        "decks/06-llm/bad.md:7: error: card has an empty answer\n"
-        "roadmap-cards: 1 error; nothing was written\n"
+        "decks/06-llm/bad.md:7: error: card has an empty answer\nroadmap-cards: 1 error; nothing was written\n"
     )
     assert not (in_tmp / "out").exists()
 

@@ -6,7 +6,6 @@ import json
 import re
 
 from ankihelp import notes_by_id, open_collection
-
 from roadmap_cards.cli import main
 
 # --- new ----------------------------------------------------------------------------------------------------
@@ -62,7 +61,13 @@ def test_stats_as_json_with_floors_and_warnings(basic_decks, runner, in_tmp):
     basic_decks.topic("06-llm/weak.md", "弱", "## vLLM 是否分页？ {#yes-no}\n\n是。\n")
     data = json.loads(runner.invoke(main, ["stats", "--format", "json"]).stdout)
     llm = data["stages"][1]
-    assert (llm["slug"], llm["floor"], llm["cards"], llm["progress"], llm["warnings"]) == ("06-llm", 1, 2, 2.0, 1)
+    assert (llm["slug"], llm["floor"], llm["cards"], llm["progress"], llm["warnings"]) == (
+        "06-llm",
+        1,
+        2,
+        2.0,
+        1,
+    )
     assert [(t["slug"], t["warnings"]) for t in llm["topics"]] == [("kv-cache", 0), ("weak", 1)]
     assert data["totals"]["anki_cards"] == 7
 

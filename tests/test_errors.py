@@ -154,8 +154,7 @@ def test_cloze_misplaced_or_combined_with_reverse(stage):
     )
     assert errors(stage) == [
         "decks/01-lang/a.md:7: error: cloze deletions belong in the card's text, not in the heading",
-        "decks/01-lang/a.md:11: error: '.reverse' is for question/answer cards; "
-        "a cloze card makes a card per deletion",
+        "decks/01-lang/a.md:11: error: '.reverse' is for question/answer cards; a cloze card makes a card per deletion",
     ]
 
 

@@ -45,7 +45,7 @@ def describe(root: Path) -> dict[str, list[dict]]:
                         "media": [ref.name for ref in card.media],
                         "anki_cards": note.card_count,
                         "tags": list(note.tags),
-                        "fields": dict(zip(NOTE_TYPES[note.kind].fields, note.fields)),
+                        "fields": dict(zip(NOTE_TYPES[note.kind].fields, note.fields, strict=True)),
                     }
                 )
             result[topic_result.path.stem] = cards

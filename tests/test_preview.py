@@ -23,7 +23,11 @@ def preview_decks(basic_decks):
     (basic_decks.root / "06-llm" / "assets" / "dot.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><circle cx="4" cy="4" r="4"/></svg>'
     )
-    basic_decks.topic("06-llm/figure.md", "图", "## 这个图标是什么形状？ {#dot-shape}\n\n![圆点](assets/dot.svg)\n\n圆形。\n")
+    basic_decks.topic(
+        "06-llm/figure.md",
+        "图",
+        "## 这个图标是什么形状？ {#dot-shape}\n\n![圆点](assets/dot.svg)\n\n圆形。\n",
+    )
     return basic_decks
 
 
@@ -33,15 +37,28 @@ def test_preview_writes_a_page_per_stage_an_index_and_assets(preview_decks, runn
     assert result.stdout == "wrote 7 cards in 2 stages to site/index.html\n"
     site = in_tmp / "site"
     assert sorted(p.name for p in site.iterdir()) == [
-        "01-lang.html", "06-llm.html", "assets", "index.html", "rc-" + _media_name(preview_decks)
+        "01-lang.html",
+        "06-llm.html",
+        "assets",
+        "index.html",
+        "rc-" + _media_name(preview_decks),
     ]
     assert sorted(p.name for p in (site / "assets").iterdir()) == [
-        "card.css", "preview.css", "preview.js", "search-index.js", "tex-svg.js"
+        "card.css",
+        "preview.css",
+        "preview.js",
+        "search-index.js",
+        "tex-svg.js",
     ]
     assert (site / "01-lang.html").read_text(encoding="utf-8").count('class="pv-card"') == 5
-    index = json.loads((site / "assets" / "search-index.js").read_text(encoding="utf-8")[len("window.RC_SEARCH = ") : -2])
+    index = json.loads(
+        (site / "assets" / "search-index.js").read_text(encoding="utf-8")[len("window.RC_SEARCH = ") : -2]
+    )
     assert len(index) == 7
-    assert {entry["href"] for entry in index} >= {"01-lang.html#card-warp-term-reverse", "01-lang.html#card-launch-syntax-c2"}
+    assert {entry["href"] for entry in index} >= {
+        "01-lang.html#card-warp-term-reverse",
+        "01-lang.html#card-launch-syntax-c2",
+    }
 
 
 def _media_name(decks) -> str:
@@ -72,8 +89,14 @@ def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()
@@ -85,7 +108,10 @@ class PageWatch:
     def __init__(self, browser, viewport=VIEWPORT) -> None:
         self.page = browser.new_page(viewport=viewport)
         self.problems: list[str] = []
-        self.page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        self.page.on(
+            "console",
+            lambda m: self.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+        )
         self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
         self.page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url}"))
 

@@ -12,7 +12,7 @@ from roadmap_cards.build import build, check
 from roadmap_cards.diagnostics import ContentError
 from roadmap_cards.highlight import highlight_code, split_cloze_markers
 from roadmap_cards.markdown import markdown, render_tokens
-from roadmap_cards.render import Templates, TemplateError, default_templates_dir, note_guid
+from roadmap_cards.render import TemplateError, Templates, default_templates_dir, note_guid
 
 
 def html(source: str) -> str:
@@ -90,7 +90,9 @@ def test_template_syntax_error_names_file_and_line(basic_decks, tmp_path):
     with pytest.raises(ContentError) as caught:
         build(basic_decks.root, tmp_path / "dist", templates)
     [diagnostic] = {d.format() for d in caught.value.diagnostics}
-    assert diagnostic.endswith("fields/context.html.j2:2: error: template syntax: Expected an expression, got 'end of statement block'")
+    assert diagnostic.endswith(
+        "fields/context.html.j2:2: error: template syntax: Expected an expression, got 'end of statement block'"
+    )
 
 
 def test_unknown_variable_in_a_template_fails_loudly(basic_decks, tmp_path):
@@ -108,7 +110,9 @@ def test_anki_helper_refuses_a_field_the_note_type_lacks(basic_decks, tmp_path):
     templates = tmp_path / "templates"
     shutil.copytree(default_templates_dir(), templates)
     front = templates / "anki" / "basic-front.html.j2"
-    front.write_text(front.read_text(encoding="utf-8").replace('anki("question")', 'anki("questoin")'), encoding="utf-8")
+    front.write_text(
+        front.read_text(encoding="utf-8").replace('anki("question")', 'anki("questoin")'), encoding="utf-8"
+    )
     content = check(basic_decks.root, templates)
     [error] = [d.format() for d in content.diagnostics.errors]
     assert error.endswith(
@@ -141,7 +145,8 @@ def test_default_templates_are_the_projects(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "attrs", ["{#abc}", "{#abc .reverse}", "{#abc  .reverse  .x}", "{#a-b-c .reverse }", '{#abc lint-ignore="x,y"}']
+    "attrs",
+    ["{#abc}", "{#abc .reverse}", "{#abc  .reverse  .x}", "{#a-b-c .reverse }", '{#abc lint-ignore="x,y"}'],
 )
 def test_fast_path_for_heading_attributes_agrees_with_the_attrs_parser(attrs):
     from mdit_py_plugins.attrs.parse import parse

@@ -60,9 +60,10 @@ def import_into_collection(
         raise UsageError("--deck-prefix is a deck name such as 'Study' (without leading or trailing '::')")
 
     report = build(root, out, templates_dir)
-    [plan] = [plan for plan in report.plans if plan.filename == ALL_PACKAGE] or [None]
-    if plan is None:
+    plans = [plan for plan in report.plans if plan.filename == ALL_PACKAGE]
+    if not plans:
         raise UsageError("there are no cards to import")
+    plan = plans[0]
     try:
         col = anki.Collection(str(collection_path))
     except Exception as exc:  # anki.errors.DBError when Anki desktop has it open
@@ -88,9 +89,11 @@ def import_into_collection(
                 # them once more, stamped newer still, so that their text is the restored card's.
                 newer, wanted = int(time.time()) + 1, set(restored)
                 again_decks = [
-                    DeckPlan(deck.stage, deck.name, [
-                        StampedNote(sn.note, newer, sn.digest) for sn in deck.notes if sn.note.card_id in wanted
-                    ])
+                    DeckPlan(
+                        deck.stage,
+                        deck.name,
+                        [StampedNote(sn.note, newer, sn.digest) for sn in deck.notes if sn.note.card_id in wanted],
+                    )
                     for deck in decks
                 ]
                 again = Path(scratch) / "restored.apkg"

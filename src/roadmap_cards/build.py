@@ -23,14 +23,14 @@ from pathlib import Path
 
 from . import __version__
 from .diagnostics import ContentError, Diagnostic, Diagnostics, UsageError, display_path
+from .files import atomic_write, sha256_file, temporary_path
 from .lint import TopicCards, lint
 from .load import ContentTree, SourceFile, load_tree
-from .files import atomic_write, sha256_file, temporary_path
 from .lock import LOCK_FILE, Lock, clock
-from .model import Card, Note, Roadmap, Stage, Topic
+from .model import Card, CardKind, Note, Roadmap, Stage, Topic
 from .package import BuiltModel, DeckPlan, PackagePlan, StampedNote, build_models, note_digest, write_package
 from .parse import parse_roadmap, parse_stage, parse_topic
-from .render import Templates, TemplateError, default_templates_dir, render_topic
+from .render import TemplateError, Templates, default_templates_dir, render_topic
 
 ALL_PACKAGE = "all"
 MANIFEST_FILE = ".roadmap-cards-manifest.json"
@@ -278,7 +278,15 @@ class _RenderCache:
                 loaded = pickle.load(stream)
             if isinstance(loaded, dict):
                 entries = loaded
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        except (
+            OSError,
+            pickle.UnpicklingError,
+            EOFError,
+            AttributeError,
+            ImportError,
+            TypeError,
+            ValueError,
+        ):
             entries = {}  # a missing or unreadable cache is only a slower build
         return cls(path, salt, entries)
 
@@ -422,7 +430,7 @@ def _build(root: Path, out: Path, templates_dir: Path | None, *, jobs: int | Non
     return report
 
 
-def plan_packages(content: Content, models: dict) -> tuple[list[PackagePlan], list[str]]:
+def plan_packages(content: Content, models: dict[CardKind, BuiltModel]) -> tuple[list[PackagePlan], list[str]]:
     """Give every note and note type its `mod` from the lock, and group them into packages."""
     lock = content.lock
     assert content.roadmap is not None

@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
+from .anki_import import REMOVED_TAG, import_into_collection
 from .build import build, check
 from .diagnostics import ContentError, Diagnostic, Diagnostics, UsageError, display_path
-from .anki_import import REMOVED_TAG, import_into_collection
 from .ids import add_missing_ids
 from .lint import RULES
 from .preview import build_preview
@@ -149,9 +149,7 @@ def build_command(
     help="json: one object per problem on stdout, for editors and CI.",
 )
 @handle_errors
-def check_command(
-    decks: Path, templates: Path | None, jobs: int | None, strict: bool, output_format: str
-) -> None:
+def check_command(decks: Path, templates: Path | None, jobs: int | None, strict: bool, output_format: str) -> None:
     """Check every note, and lint it for card quality, without writing anything.
 
     Errors (the build cannot go on) and warnings (cards that are hard to learn, `warning[code]`) are
@@ -203,7 +201,10 @@ def preview_command(decks: Path, out: Path, templates: Path | None, open_browser
     report = build_preview(decks, out, templates)
     click.echo(f"wrote {report.cards} cards in {report.stages} stages to {display_path(report.index)}")
     if not report.mathjax:
-        click.echo("notice: MathJax is not installed, so math shows as TeX: pip install 'roadmap-cards[preview]'", err=True)
+        click.echo(
+            "notice: MathJax is not installed, so math shows as TeX: pip install 'roadmap-cards[preview]'",
+            err=True,
+        )
     if open_browser:
         webbrowser.open(report.index.resolve().as_uri())
 
@@ -258,7 +259,7 @@ def print_rich_table(stats: Stats) -> None:
 
     table = Table(title="roadmap-cards stats", show_footer=True)
     table.add_column("stage / topic", footer="total")
-    for column, header in zip(STATS_COLUMNS, STATS_HEADERS):
+    for column, header in zip(STATS_COLUMNS, STATS_HEADERS, strict=True):
         table.add_column(header, justify="right", footer=str(getattr(stats.totals, column)))
     table.add_column("floor", justify="right")
     for stage in stats.stages:

@@ -25,7 +25,7 @@ CODE_CLASS = "rc-code"
 _CLOZE_OPEN = re.compile(r"\{\{c\d+::")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def lexer_for(lang: str) -> Lexer | None:
     """The Pygments lexer for a fence's language name, or None when Pygments does not know it."""
     if not lang:
@@ -36,11 +36,12 @@ def lexer_for(lang: str) -> Lexer | None:
         return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _css_class(ttype: _TokenType) -> str:
-    while ttype not in STANDARD_TYPES:
-        ttype = ttype.parent
-    return STANDARD_TYPES[ttype]
+    current: _TokenType | None = ttype
+    while current is not None and current not in STANDARD_TYPES:
+        current = current.parent
+    return STANDARD_TYPES.get(current, "") if current is not None else ""
 
 
 def split_cloze_markers(code: str) -> tuple[str, list[tuple[int, str]]]:
@@ -121,8 +122,8 @@ def _emit(parts: list[str], css: str, text: str) -> None:
 
 def pygments_css() -> str:
     """Token colours for the light theme and, under Anki's night-mode classes, the dark one."""
-    light = HtmlFormatter(style=LIGHT_STYLE).get_token_style_defs(f".{CODE_CLASS}")
-    dark = HtmlFormatter(style=DARK_STYLE).get_token_style_defs(
+    light = HtmlFormatter(style=LIGHT_STYLE).get_token_style_defs(f".{CODE_CLASS}")  # type: ignore[no-untyped-call]
+    dark = HtmlFormatter(style=DARK_STYLE).get_token_style_defs(  # type: ignore[no-untyped-call]
         [f".nightMode .{CODE_CLASS}", f".night_mode .{CODE_CLASS}"]
     )
     return "\n".join([*light, *dark]) + "\n"

@@ -147,7 +147,11 @@ def _card_warnings(card: Card) -> Iterator[tuple[str, int, str]]:
 def _token_warnings(token: Token, segment: Segment) -> Iterator[tuple[str, int, str]]:
     if token.type in ("html_inline", "html_block") and not is_comment(token.content):
         line = _line(segment, token) if token.type == "html_block" else segment.line
-        yield "raw-html", line, f"raw HTML {token.content.strip()[:40]!r} is shown as text: use Markdown, or backticks"
+        yield (
+            "raw-html",
+            line,
+            f"raw HTML {token.content.strip()[:40]!r} is shown as text: use Markdown, or backticks",
+        )
     elif token.type == "code_inline" and _MATH_LIKE.search(token.content):
         yield "math-in-code", segment.line, f"`{token.content}` is code, so its `$…$` is not rendered as math"
     elif token.type == "fence":
@@ -155,7 +159,11 @@ def _token_warnings(token: Token, segment: Segment) -> Iterator[tuple[str, int, 
         if lang.lower() in _PLAIN_FENCES and _MATH_LIKE.search(token.content):
             yield "math-in-code", _line(segment, token), "a code block's `$…$` is shown as is, not as math"
         elif lang and lexer_for(lang) is None:
-            yield "unknown-language", _line(segment, token), f"code language {lang!r} is not known to Pygments"
+            yield (
+                "unknown-language",
+                _line(segment, token),
+                f"code language {lang!r} is not known to Pygments",
+            )
 
 
 def _giant_deletions(card: Card) -> Iterator[tuple[str, int, str]]:
@@ -248,8 +256,10 @@ def _near_duplicates(topics: list[TopicCards]) -> list[tuple[Card, Card, float]]
     entities: list[set[str]] = []
     for entry in topics:
         for card in entry.cards:
-            text = card.question.text if card.kind is CardKind.BASIC else _CLOZE_DELETION.sub(
-                lambda m: m.group(1), card.answer.text
+            text = (
+                card.question.text
+                if card.kind is CardKind.BASIC
+                else _CLOZE_DELETION.sub(lambda m: m.group(1), card.answer.text)
             )
             key = normalise(text)
             if len(key) >= 6:

@@ -1,9 +1,10 @@
 """The one Markdown dialect of the cards, built on markdown-it-py.
 
-CommonMark with tables and strikethrough; raw HTML is not passed through (Anki runs scripts in cards, so `<x>`
-in a note shows as text, and an HTML comment is dropped, as GitHub hides it); `$…$` and `$$…$$` become Anki's MathJax delimiters `\\(…\\)` and `\\[…\\]`, never inside
-code; fenced code is highlighted by Pygments; images are rewritten to the bare media names Anki needs; and a
-`##` heading may end with an attribute block `{#card-id .reverse}` (the syntax of mdit-py-plugins' attrs).
+CommonMark with tables and strikethrough; raw HTML is not passed through (Anki runs scripts in cards, so
+`<x>` in a note shows as text, and an HTML comment is dropped, as GitHub hides it); `$…$` and `$$…$$` become
+Anki's MathJax delimiters `\\(…\\)` and `\\[…\\]`, never inside code; fenced code is highlighted by Pygments;
+images are rewritten to the bare media names Anki needs; and a `##` heading may end with an attribute block
+`{#card-id .reverse}` (the syntax of mdit-py-plugins' attrs).
 """
 
 from __future__ import annotations

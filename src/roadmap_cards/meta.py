@@ -64,7 +64,8 @@ def tags_value(node: yaml.Node) -> tuple[str, ...]:
         tag = text_value(item)
         if not TAG_RE.match(tag):
             raise _Invalid(
-                f"tag {tag!r} may use only letters, digits, '_', '.' and '-' (Anki tags cannot hold spaces)", item
+                f"tag {tag!r} may use only letters, digits, '_', '.' and '-' (Anki tags cannot hold spaces)",
+                item,
             )
         tags.append(tag)
     return tuple(tags)
@@ -146,7 +147,7 @@ def read_meta(
         diags.error(path, first_line, f"invalid YAML in {what}: {exc}")
         return None
     if root is None:
-        root = yaml.MappingNode("tag:yaml.org,2002:map", [], yaml.Mark("", 0, 0, 0, None, None))
+        root = yaml.MappingNode("tag:yaml.org,2002:map", [], yaml.Mark("", 0, 0, 0, "", 0))
     if not isinstance(root, yaml.MappingNode):
         diags.error(path, first_line + root.start_mark.line, f"{what} must be a mapping of keys to values")
         return None

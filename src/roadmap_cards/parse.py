@@ -9,11 +9,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
 import yaml
+from markdown_it.token import Token
 
 from .diagnostics import Diagnostics, display_path
 from .load import SourceFile, StageFiles
@@ -57,6 +59,10 @@ TOPIC_SCHEMA = {
     "lint-ignore": Key(tags_value),
     "order": Key(int_value),
 }
+
+
+Blocks = list[list[Token]]
+"""Top-level Markdown blocks, each the list of its tokens."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +223,7 @@ class _CardParser:
                 cards.append(card)
         return cards
 
-    def check_fences(self, tokens: list) -> None:
+    def check_fences(self, tokens: list[Token]) -> None:
         for token in tokens:
             if token.type != "fence" or token.map is None:
                 continue
@@ -231,8 +237,9 @@ class _CardParser:
                     f"code block is never closed: add a line with {token.markup} after the code",
                 )
 
-    def parse_card(self, tokens: list, start: int, end: int) -> Card | None:
+    def parse_card(self, tokens: list[Token], start: int, end: int) -> Card | None:
         heading, inline = tokens[start], tokens[start + 1]
+        assert heading.map is not None  # block tokens always carry their lines
         line = self.line(heading.map[0])
         errors_before = len(self.diags.errors)
         attrs = dict(heading.meta.get("attrs", {}))
@@ -242,9 +249,7 @@ class _CardParser:
         classes = attrs.pop("class", "").split()
         lint_ignore = frozenset(filter(None, (c.strip() for c in attrs.pop("lint-ignore", "").split(","))))
         for key in attrs:
-            self.diags.error(
-                self.path, line, f"unknown attribute {key!r} (known: {', '.join(KNOWN_ATTRIBUTES)})"
-            )
+            self.diags.error(self.path, line, f"unknown attribute {key!r} (known: {', '.join(KNOWN_ATTRIBUTES)})")
         for name in classes:
             if name not in KNOWN_CLASSES:
                 self.diags.error(self.path, line, f"unknown class '.{name}' (known: .reverse)")
@@ -279,7 +284,9 @@ class _CardParser:
         reverse = "reverse" in classes
         if reverse and kind is CardKind.CLOZE:
             self.diags.error(
-                self.path, line, "'.reverse' is for question/answer cards; a cloze card makes a card per deletion"
+                self.path,
+                line,
+                "'.reverse' is for question/answer cards; a cloze card makes a card per deletion",
             )
         media = self.collect_media([question, answer, *(s for s in (extra, source) if s)])
         if len(self.diags.errors) > errors_before or card_id is None:
@@ -299,29 +306,33 @@ class _CardParser:
             cloze_numbers=cloze_numbers,
         )
 
-    def split_body(self, tokens: list, line: int) -> tuple[list[list], list[list], list[list]]:
+    def split_body(self, tokens: list[Token], line: int) -> tuple[Blocks, Blocks, Blocks]:
         """Group a card's body into top-level blocks: the answer, the `补充：` extra, the `来源：` source.
 
         The source is a paragraph starting with the marker, or the marker alone followed by one list, and it
         comes last; the extra runs from its marker to the source (or the end).
         """
-        blocks: list[list] = []
-        current: list = []
+        blocks: list[list[Token]] = []
+        current: list[Token] = []
         for token in tokens:
             current.append(token)
             if token.level == 0 and token.nesting <= 0:
                 blocks.append(current)
                 current = []
-        parts: dict[str, list[list]] = {"answer": [], "extra": [], "source": []}
+        parts: dict[str, list[list[Token]]] = {"answer": [], "extra": [], "source": []}
         state = "answer"
         source_marker_alone = False
         for block in blocks:
             kind = self.marker_kind(block)
-            if state == "source" and (kind or not source_marker_alone or parts["source"]
-                                      or block[0].type not in ("bullet_list_open", "ordered_list_open")):
+            if state == "source" and (
+                kind
+                or not source_marker_alone
+                or parts["source"]
+                or block[0].type not in ("bullet_list_open", "ordered_list_open")
+            ):
                 self.diags.error(
                     self.path,
-                    self.line(block[0].map[0]),
+                    self.line(block[0].map[0] if block[0].map else 0),
                     "the '来源：'/'Source:' part must come last in its card",
                 )
                 break
@@ -338,7 +349,7 @@ class _CardParser:
         return parts["answer"], parts["extra"], parts["source"]
 
     @staticmethod
-    def marker_kind(block: list) -> str | None:
+    def marker_kind(block: list[Token]) -> str | None:
         if len(block) != 3 or block[0].type != "paragraph_open":
             return None
         content = block[1].content
@@ -349,7 +360,7 @@ class _CardParser:
         return None
 
     @staticmethod
-    def strip_marker(block: list, markers: tuple[str, ...]) -> list:
+    def strip_marker(block: list[Token], markers: tuple[str, ...]) -> list[Token]:
         """The paragraph without its leading marker (tokens are copied: the parsed stream stays as it was)."""
         opening, inline, closing = block
         marker = next(m for m in markers if inline.content.startswith(m))
@@ -361,7 +372,7 @@ class _CardParser:
             return []
         return [opening, inline.copy(content=rest, children=children), closing]
 
-    def segment(self, blocks: list[list], card_line: int) -> Segment:
+    def segment(self, blocks: list[list[Token]], card_line: int) -> Segment:
         tokens = tuple(token for block in blocks for token in block)
         maps = [block[0].map for block in blocks if block[0].map is not None]
         if not maps:
@@ -373,11 +384,13 @@ class _CardParser:
         self, answer: Segment, question: Segment, extra: Segment | None, source: Segment | None
     ) -> tuple[int, ...]:
         """Check the cloze deletions of a card; returns their numbers (empty for a basic card)."""
-        for segment, where in ((question, "the heading"), (extra, "the '补充：' part"), (source, "the source")):
+        for segment, where in (
+            (question, "the heading"),
+            (extra, "the '补充：' part"),
+            (source, "the source"),
+        ):
             if segment is not None and CLOZE_OPEN_RE.search(segment.text):
-                self.diags.error(
-                    self.path, segment.line, f"cloze deletions belong in the card's text, not in {where}"
-                )
+                self.diags.error(self.path, segment.line, f"cloze deletions belong in the card's text, not in {where}")
         text = answer.text
         numbers: set[int] = set()
         open_at: list[tuple[int, int]] = []  # (offset of the marker's end, number)
@@ -391,7 +404,9 @@ class _CardParser:
                     self.diags.error(self.path, self.offset_line(answer, opened), "empty cloze deletion")
         for opened, number in open_at:
             self.diags.error(
-                self.path, self.offset_line(answer, opened), f"cloze deletion c{number} is not closed with '}}}}'"
+                self.path,
+                self.offset_line(answer, opened),
+                f"cloze deletion c{number} is not closed with '}}}}'",
             )
         if not numbers:
             return ()
@@ -403,7 +418,9 @@ class _CardParser:
             found = ", ".join(f"c{n}" for n in sorted(numbers))
             gaps = ", ".join(f"c{n}" for n in missing)
             self.diags.error(
-                self.path, answer.line, f"cloze numbers must run from c1 without gaps: found {found}; missing {gaps}"
+                self.path,
+                answer.line,
+                f"cloze numbers must run from c1 without gaps: found {found}; missing {gaps}",
             )
         for token in _walk(answer.tokens):
             if token.type.startswith("math") and "}}" in token.content:
@@ -440,9 +457,7 @@ class _CardParser:
                 line = segment.line + number
                 break
         if not name or "://" in name or name.startswith(("//", "data:")):
-            self.diags.error(
-                self.path, line, f"image {name!r} is not a local file; put the image next to the notes"
-            )
+            self.diags.error(self.path, line, f"image {name!r} is not a local file; put the image next to the notes")
             return None
         if os.path.isabs(name):
             self.diags.error(self.path, line, f"image {name!r}: use a path relative to the topic file")
@@ -461,14 +476,16 @@ class _CardParser:
         suffix = target.suffix.lower()
         if suffix not in IMAGE_TYPES:
             self.diags.error(
-                self.path, line, f"image {name!r}: type {suffix or '(none)'} is not one of {sorted(IMAGE_TYPES)}"
+                self.path,
+                line,
+                f"image {name!r}: type {suffix or '(none)'} is not one of {sorted(IMAGE_TYPES)}",
             )
             return None
         digest = hashlib.sha256(target.read_bytes()).hexdigest()
         return MediaRef(src=src, path=target, name=f"rc-{digest[:20]}{suffix}", line=line)
 
 
-def _walk(tokens: tuple | list):
+def _walk(tokens: Iterable[Token]) -> Iterator[Token]:
     for token in tokens:
         yield token
         if token.children:

@@ -168,7 +168,7 @@ def _preview_stages(content: Content, models: dict[CardKind, BuiltModel]) -> lis
 
 def _anki_cards(card: Card, note: Note, model: BuiltModel) -> list[PreviewCard]:
     """The Anki cards a note makes, each rendered front and back through the note type's own templates."""
-    fields = dict(zip(NOTE_TYPES[card.kind].fields, note.fields))
+    fields = dict(zip(NOTE_TYPES[card.kind].fields, note.fields, strict=True))
     text = " ".join(
         plain_text(segment.tokens) for segment in (card.question, card.answer, card.extra) if segment is not None
     )
@@ -181,8 +181,14 @@ def _anki_cards(card: Card, note: Note, model: BuiltModel) -> list[PreviewCard]:
                 back = render(back_template, fields, cloze=number, answer=True, front_side=front)
                 cards.append(
                     PreviewCard(
-                        f"card-{card.id}-c{number}", card.id, f"填空 c{number}", "cloze",
-                        Markup(front), Markup(back), note.tags, search_text,
+                        f"card-{card.id}-c{number}",
+                        card.id,
+                        f"填空 c{number}",
+                        "cloze",
+                        Markup(front),
+                        Markup(back),
+                        note.tags,
+                        search_text,
                     )
                 )
         else:
@@ -194,8 +200,14 @@ def _anki_cards(card: Card, note: Note, model: BuiltModel) -> list[PreviewCard]:
             label = "反向" if kind == "reverse" else "问答"
             cards.append(
                 PreviewCard(
-                    f"card-{card.id}" + ("-reverse" if kind == "reverse" else ""), card.id, label, kind,
-                    Markup(front), Markup(back), note.tags, search_text,
+                    f"card-{card.id}" + ("-reverse" if kind == "reverse" else ""),
+                    card.id,
+                    label,
+                    kind,
+                    Markup(front),
+                    Markup(back),
+                    note.tags,
+                    search_text,
                 )
             )
     return cards

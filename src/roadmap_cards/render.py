@@ -85,7 +85,7 @@ class Templates:
             path = Path(exc.filename) if exc.filename else self.folder / name
             raise TemplateError(Diagnostic(path, exc.lineno, f"template syntax: {exc.message}")) from None
         except jinja2.TemplateNotFound as exc:
-            raise TemplateError(Diagnostic(self.folder / exc.name, None, "template not found")) from None
+            raise TemplateError(Diagnostic(self.folder / str(exc.name), None, "template not found")) from None
         except jinja2.TemplateError as exc:  # UndefinedError and friends: find the template frame for its line
             path, line = self._template_frame(exc, name)
             raise TemplateError(Diagnostic(path, line, f"template: {exc.message or exc}")) from None
@@ -194,4 +194,3 @@ def _source_items(tokens: tuple[Token, ...], env: dict[str, Any]) -> list[str]:
 def render_topic(templates: Templates, roadmap: Roadmap, topic: Topic, cards: tuple[Card, ...]) -> list[Note]:
     renderer = TopicRenderer(templates, roadmap, topic)
     return [renderer.note(card) for card in cards]
-

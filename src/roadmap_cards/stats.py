@@ -116,7 +116,7 @@ def progress_text(stage: StageStats) -> str:
 
 def plain_table(stats: Stats) -> str:
     """The table as plain text, for pipes and files."""
-    rows = [("stage / topic", *HEADERS, "floor")]
+    rows: list[tuple[str, ...]] = [("stage / topic", *HEADERS, "floor")]
     for stage in stats.stages:
         rows.append((f"{stage.slug}", *(str(getattr(stage.counts, c)) for c in COLUMNS), progress_text(stage)))
         for topic in stage.topics:
