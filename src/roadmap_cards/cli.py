@@ -45,6 +45,18 @@ templates_option = click.option(
     default=None,
     help="Folder of the Jinja card templates (default: the ones shipped with roadmap-cards).",
 )
+
+
+def out_option(default: str, what: str) -> Callable[[F], F]:
+    return click.option(
+        "--out",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=Path(default),
+        show_default=True,
+        help=f"Folder to write {what} to.",
+    )
+
+
 jobs_option = click.option(
     "--jobs",
     "-j",
@@ -94,13 +106,7 @@ def main() -> None:
 
 @main.command("build")
 @decks_option
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("dist"),
-    show_default=True,
-    help="Folder to write the .apkg files to.",
-)
+@out_option("dist", "the .apkg files")
 @templates_option
 @jobs_option
 @click.option("--no-cache", is_flag=True, help="Parse and render every file again, ignoring the cache.")
@@ -182,13 +188,7 @@ def _count(number: int, noun: str) -> str:
 
 @main.command("preview")
 @decks_option
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("preview"),
-    show_default=True,
-    help="Folder to write the HTML site to.",
-)
+@out_option("preview", "the HTML site")
 @templates_option
 @click.option("--open", "open_browser", is_flag=True, help="Open the index page in a web browser.")
 @handle_errors
@@ -292,13 +292,7 @@ def print_rich_table(stats: Stats) -> None:
     help="The Anki collection file, e.g. ~/.local/share/Anki2/'User 1'/collection.anki2 (Anki closed).",
 )
 @click.option("--deck-prefix", default=None, help="Put the decks under this parent deck, e.g. 'Study'.")
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("dist"),
-    show_default=True,
-    help="Folder the packages are built in first.",
-)
+@out_option("dist", "the packages (built first)")
 @templates_option
 @handle_errors
 def import_command(

@@ -18,7 +18,7 @@ from .diagnostics import Diagnostics
 from .files import atomic_write
 from .load import SourceFile, load_tree
 from .markdown import markdown
-from .parse import _split_front_matter, decode
+from .parse import read_topic_text
 
 ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 ID_LENGTH = 8
@@ -36,13 +36,10 @@ class Heading:
 
 def card_headings(file: SourceFile, diags: Diagnostics) -> list[Heading] | None:
     """The `##` card headings of a topic file, or None when the file cannot be read as a topic."""
-    text = decode(file, diags)
-    if text is None:
-        return None
-    split = _split_front_matter(text, file, diags)
+    split = read_topic_text(file, diags)
     if split is None:
         return None
-    _, body, offset = split
+    body, offset = split.body, split.offset
     headings = []
     for token in markdown().parse(body, {}):
         if token.type == "heading_open" and token.tag == "h2" and token.markup == "##" and token.level == 0:

@@ -130,28 +130,39 @@ def parse_stage(files: StageFiles, diags: Diagnostics) -> Stage:
     )
 
 
-def _split_front_matter(text: str, file: SourceFile, diags: Diagnostics) -> tuple[str, str, int] | None:
-    """(front matter YAML, Markdown body, number of lines before the body), or None after reporting why not."""
+@dataclass(frozen=True, slots=True)
+class TopicText:
+    """A topic file's decoded lines, split into its front matter and its Markdown body."""
+
+    lines: list[str]
+    front: str
+    body: str
+    offset: int
+    """Number of file lines before the body."""
+
+
+def read_topic_text(file: SourceFile, diags: Diagnostics) -> TopicText | None:
+    """The file's front matter and body, or None after reporting why they cannot be told apart."""
+    text = decode(file, diags)
+    if text is None:
+        return None
     lines = text.split("\n")
     if lines[0].rstrip() != "---":
         diags.error(file.path, 1, "a topic file starts with front matter: a '---' line, YAML (title: …), '---'")
         return None
     for index in range(1, len(lines)):
         if lines[index].rstrip() in ("---", "..."):
-            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 1
+            return TopicText(lines, "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 1)
     diags.error(file.path, 1, "front matter is not closed: add a '---' line after it")
     return None
 
 
 def parse_topic(file: SourceFile, stage: Stage, root: Path, diags: Diagnostics) -> ParsedTopic | None:
     """Parse one topic file into its `Topic` and `Card`s; None when its front matter is unusable."""
-    text = decode(file, diags)
-    if text is None:
-        return None
-    split = _split_front_matter(text, file, diags)
+    split = read_topic_text(file, diags)
     if split is None:
         return None
-    front, body, offset = split
+    front, body, offset = split.front, split.body, split.offset
     found = read_meta(front, file.path, 2, TOPIC_SCHEMA, diags, "front matter")
     if found is None or "title" not in found[0]:
         return None
@@ -168,7 +179,7 @@ def parse_topic(file: SourceFile, stage: Stage, root: Path, diags: Diagnostics) 
         lint_ignore=frozenset(values.get("lint-ignore", ())),
         order=values.get("order"),
     )
-    cards = _CardParser(topic, text.split("\n"), body, offset, root, diags).parse()
+    cards = _CardParser(topic, split.lines, body, offset, root, diags).parse()
     return ParsedTopic(topic, tuple(cards))
 
 
