@@ -238,3 +238,14 @@ def test_stage_package_and_all_package_share_notes(basic_decks, tmp_path, order)
         import_package(col, out / name)
     assert col.note_count() == 4
     col.close()
+
+
+def test_decks_carry_a_description(basic_decks, tmp_path):
+    out = tmp_path / "dist"
+    build(basic_decks.root, out)
+    col = open_collection(tmp_path / "col")
+    import_package(col, out / "06-llm.apkg")
+    deck = col.decks.by_name(f"{ROADMAP}::06 推理")
+    assert "推理 (en) — Test roadmap" in deck["desc"]
+    assert 'href="https://example.org/stage"' in deck["desc"]
+    col.close()

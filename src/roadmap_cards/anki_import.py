@@ -16,7 +16,7 @@ from typing import Any
 from .build import ALL_PACKAGE, build
 from .diagnostics import UsageError
 from .notetypes import NOTE_TYPES
-from .package import DeckPlan, StampedNote, write_package
+from .package import StampedNote, write_package
 
 REMOVED_TAG = "roadmap::removed"
 
@@ -74,7 +74,7 @@ def import_into_collection(
             decks = plan.decks
             if deck_prefix:
                 prefix = deck_prefix.strip()
-                decks = [DeckPlan(deck.stage, f"{prefix}::{deck.name}", deck.notes) for deck in plan.decks]
+                decks = [replace(deck, name=f"{prefix}::{deck.name}") for deck in plan.decks]
                 package = Path(scratch) / "prefixed.apkg"
                 write_package(replace(plan, decks=decks), package)
             options = col._backend.get_import_anki_package_presets()
@@ -89,10 +89,11 @@ def import_into_collection(
                 # them once more, stamped newer still, so that their text is the restored card's.
                 newer, wanted = int(time.time()) + 1, set(restored)
                 again_decks = [
-                    DeckPlan(
-                        deck.stage,
-                        deck.name,
-                        [StampedNote(sn.note, newer, sn.digest) for sn in deck.notes if sn.note.card_id in wanted],
+                    replace(
+                        deck,
+                        notes=[
+                            StampedNote(sn.note, newer, sn.digest) for sn in deck.notes if sn.note.card_id in wanted
+                        ],
                     )
                     for deck in decks
                 ]

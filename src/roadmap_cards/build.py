@@ -443,7 +443,8 @@ def plan_packages(content: Content, models: dict[CardKind, BuiltModel]) -> tuple
         if not notes:
             skipped.append(stage.slug)
             continue
-        deck = DeckPlan(stage, stage.deck_name(content.roadmap))
+        description = content.templates.render("anki/deck-description.html.j2", stage=stage, roadmap=content.roadmap)
+        deck = DeckPlan(stage, stage.deck_name(content.roadmap), description=description)
         lock.record_deck(stage.slug, deck.name)
         for note in notes:
             digest = note_digest(note)

@@ -88,6 +88,8 @@ class DeckPlan:
     stage: Stage
     name: str
     notes: list[StampedNote] = field(default_factory=list)
+    description: str = ""
+    """HTML shown on the deck's overview screen in Anki."""
 
 
 @dataclass(slots=True)
@@ -116,7 +118,7 @@ class PackagePlan:
         for kind in sorted(self.models, key=lambda k: k.value):
             sha.update(f"{self.models[kind].digest}\n".encode())
         for deck in self.decks:
-            sha.update(f"{deck.stage.deck_id}\t{deck.name}\n".encode())
+            sha.update(f"{deck.stage.deck_id}\t{deck.name}\t{deck.description}\n".encode())
             for sn in deck.notes:
                 sha.update(f"{sn.digest}\t{sn.mod}\n".encode())
         for ref in self.media():
@@ -166,7 +168,7 @@ def write_package(plan: PackagePlan, target: Path) -> None:
     decks = []
     position = itertools.count()
     for deck_plan in plan.decks:
-        deck = genanki.Deck(deck_plan.stage.deck_id, deck_plan.name)
+        deck = genanki.Deck(deck_plan.stage.deck_id, deck_plan.name, description=deck_plan.description)
         for model in models.values():
             deck.add_model(model)
         for sn in deck_plan.notes:
