@@ -266,6 +266,17 @@ def test_cache_notices_a_changed_image(decks, tmp_path):
 def test_parallel_and_serial_builds_are_identical(basic_decks, tmp_path, monkeypatch):
     build(basic_decks.root, tmp_path / "serial", jobs=1, use_cache=False)
     monkeypatch.setattr(build_module, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(build_module, "PARALLEL_MIN_NOTES", 0)
+    monkeypatch.setattr(build_module.threading, "active_count", lambda: 1)  # other tests may leave threads
+    pools = []
+
+    class CountingPool(build_module.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            pools.append(kwargs.get("max_workers"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "ProcessPoolExecutor", CountingPool)
     build(basic_decks.root, tmp_path / "parallel", jobs=2, use_cache=False)
+    assert pools == [2, 2]  # parsing and writing both ran in worker processes
     for name in ("01-lang.apkg", "06-llm.apkg", "all.apkg"):
         assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "parallel" / name).read_bytes()

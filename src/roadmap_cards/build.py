@@ -14,6 +14,7 @@ import json
 import multiprocessing
 import os
 import pickle
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -193,7 +194,7 @@ def _compile_topics(
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     size = sum(len(file.data) for _, file in todo)
     start = time.perf_counter()
-    if workers > 1 and len(todo) > 1 and size >= PARALLEL_MIN_BYTES and "fork" in _start_methods():
+    if workers > 1 and len(todo) > 1 and size >= PARALLEL_MIN_BYTES and _can_fork():
         chunks = [todo[i::workers] for i in range(workers)]
         context = multiprocessing.get_context("fork")
         _WORKER_STATE.update(roadmap=roadmap, root=root, templates=templates, keep_cards=keep_cards)
@@ -220,8 +221,10 @@ def _compile_topics(
 _WORKER_STATE: dict[str, object] = {}
 
 
-def _start_methods() -> list[str]:
-    return multiprocessing.get_all_start_methods()
+def _can_fork() -> bool:
+    """Forked workers share the parent's memory for free; but forking a process that runs other threads can
+    deadlock the child, so a caller with threads (an embedding application, a test browser) gets one process."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 def _compile_chunk(chunk: list[tuple[Stage, SourceFile]]) -> list[TopicResult]:
@@ -464,7 +467,7 @@ def _write_packages(work: list[tuple[PackagePlan, Path]], jobs: int | None) -> N
     """Write packages to their temporary paths: in worker processes when there is enough to write."""
     workers = min(jobs if jobs is not None else (os.cpu_count() or 1), len(work))
     notes = sum(plan.note_count for plan, _ in work)
-    if workers < 2 or notes < PARALLEL_MIN_NOTES or "fork" not in _start_methods():
+    if workers < 2 or notes < PARALLEL_MIN_NOTES or not _can_fork():
         for plan, temporary in work:
             write_package(plan, temporary)
         return
