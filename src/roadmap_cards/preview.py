@@ -41,6 +41,8 @@ class PreviewCard:
     back: Markup
     tags: tuple[str, ...]
     search_text: str
+    question: str
+    """The heading as plain text: a search result's title."""
 
 
 @dataclass(slots=True)
@@ -126,6 +128,7 @@ def build_preview(root: Path, out: Path, templates_dir: Path | None = None) -> P
             "stage": f"{stage.number} {stage.title}",
             "topic": topic.title,
             "label": card.label,
+            "question": card.question,
             "tags": list(card.tags),
             "text": card.search_text,
         }
@@ -173,6 +176,7 @@ def _anki_cards(card: Card, note: Note, model: BuiltModel) -> list[PreviewCard]:
         plain_text(segment.tokens) for segment in (card.question, card.answer, card.extra) if segment is not None
     )
     search_text = f"{card.id} {text} {' '.join(note.tags)}".lower()
+    question = plain_text(card.question.tokens)
     cards = []
     for template_name, front_template, back_template in model.templates:
         if card.kind is CardKind.CLOZE:
@@ -189,6 +193,7 @@ def _anki_cards(card: Card, note: Note, model: BuiltModel) -> list[PreviewCard]:
                         Markup(back),
                         note.tags,
                         search_text,
+                        question,
                     )
                 )
         else:
@@ -208,6 +213,7 @@ def _anki_cards(card: Card, note: Note, model: BuiltModel) -> list[PreviewCard]:
                     Markup(back),
                     note.tags,
                     search_text,
+                    question,
                 )
             )
     return cards

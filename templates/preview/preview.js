@@ -54,9 +54,12 @@
       var li = document.createElement("li");
       var a = document.createElement("a");
       a.href = item.href;
-      a.textContent = item.id + " · " + item.label;
+      a.textContent = item.question;
       li.appendChild(a);
-      li.appendChild(document.createTextNode(" — " + item.stage + " › " + item.topic));
+      var meta = document.createElement("span");
+      meta.className = "pv-result-meta";
+      meta.textContent = " " + item.id + " · " + item.label + " — " + item.stage + " › " + item.topic;
+      li.appendChild(meta);
       list.appendChild(li);
     });
     document.querySelector(".pv-result-count").textContent = "(" + hits.length + ")";
