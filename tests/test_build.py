@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -280,3 +281,31 @@ def test_parallel_and_serial_builds_are_identical(basic_decks, tmp_path, monkeyp
     assert pools == [2, 2]  # parsing and writing both ran in worker processes
     for name in ("01-lang.apkg", "06-llm.apkg", "all.apkg"):
         assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "parallel" / name).read_bytes()
+
+
+def test_locked_build_fails_when_the_lock_is_stale(basic_decks, tmp_path, in_tmp, runner):
+    from roadmap_cards.cli import main
+
+    assert runner.invoke(main, ["build"]).exit_code == 0
+    assert runner.invoke(main, ["build", "--locked"]).exit_code == 0
+    before = snapshot(in_tmp / "dist")
+    lock = (basic_decks.root / LOCK_FILE).read_bytes()
+    cuda = basic_decks.root / "01-lang" / "cuda.md"
+    cuda.write_text(cuda.read_text(encoding="utf-8").replace("\n32 个线程。", "\n32 个。"), encoding="utf-8")
+    basic_decks.topic("06-llm/new.md", "新", "## 新问题 {#brand-new}\n\n新答案。\n")
+    result = runner.invoke(main, ["build", "--locked"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "decks/cards.lock: error: cards.lock is out of date (1 changed (warp-size); 1 new (brand-new)): "
+        "run `roadmap-cards build` and commit it with the cards\n"
+        "roadmap-cards: 1 error; nothing was written\n"
+    )
+    assert snapshot(in_tmp / "dist") == before
+    assert (basic_decks.root / LOCK_FILE).read_bytes() == lock
+
+
+def test_the_shipped_lock_is_current(tmp_path):
+    """Whoever edits a card commits the lock with it: otherwise learners would not get the edit."""
+    shipped = tmp_path / "decks"
+    shutil.copytree(Path(__file__).parents[1] / "decks", shipped)
+    build(shipped, tmp_path / "dist", locked=True)

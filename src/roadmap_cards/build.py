@@ -389,10 +389,15 @@ def build(
     *,
     jobs: int | None = None,
     use_cache: bool = True,
+    locked: bool = False,
 ) -> BuildReport:
-    """Build `out/<stage>.apkg` for every stage with cards and `out/all.apkg`; raise ContentError on errors."""
+    """Build `out/<stage>.apkg` for every stage with cards and `out/all.apkg`; raise ContentError on errors.
+
+    With `locked`, a build that would change `cards.lock` is an error instead (for CI: the lock was not
+    committed with the cards it describes).
+    """
     with _no_cyclic_gc():
-        return _build(root, out, templates_dir, jobs=jobs, use_cache=use_cache)
+        return _build(root, out, templates_dir, jobs=jobs, use_cache=use_cache, locked=locked)
 
 
 @contextmanager
@@ -408,7 +413,9 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _build(root: Path, out: Path, templates_dir: Path | None, *, jobs: int | None, use_cache: bool) -> BuildReport:
+def _build(
+    root: Path, out: Path, templates_dir: Path | None, *, jobs: int | None, use_cache: bool, locked: bool
+) -> BuildReport:
     cache_dir = out / CACHE_DIR if use_cache else None
     content = compile_content(root, templates_dir, cache_dir=cache_dir, jobs=jobs)
     if content.diagnostics.has_errors:
@@ -422,6 +429,8 @@ def _build(root: Path, out: Path, templates_dir: Path | None, *, jobs: int | Non
         except TemplateError as exc:
             raise ContentError([exc.diagnostic]) from None
         plans, skipped = plan_packages(content, models)
+        if locked:
+            _require_current_lock(content.lock)
 
     with timings.measure("write"):
         report = _write_outputs(out, plans, content, jobs)
@@ -431,6 +440,32 @@ def _build(root: Path, out: Path, templates_dir: Path | None, *, jobs: int | Non
     report.timings = timings
     report.plans = plans
     return report
+
+
+def _require_current_lock(lock: Lock) -> None:
+    current = lock.path.read_text(encoding="utf-8") if lock.path.is_file() else ""
+    if current == lock.text():
+        return
+    changed = sorted(i for i, stamp in lock.new_cards.items() if i in lock.cards and lock.cards[i] != stamp)
+    added = sorted(lock.new_cards.keys() - lock.cards.keys())
+    removed = sorted(lock.cards.keys() - lock.new_cards.keys())
+    parts = [
+        f"{len(ids)} {what} ({', '.join(ids[:5])}{', …' if len(ids) > 5 else ''})"
+        for what, ids in (("changed", changed), ("new", added), ("removed", removed))
+        if ids
+    ]
+    if lock.new_notetypes != lock.notetypes or lock.new_decks != lock.decks:
+        parts.append("note types or deck names changed")
+    detail = "; ".join(parts) or "its text differs"
+    raise ContentError(
+        [
+            Diagnostic(
+                lock.path,
+                None,
+                (f"{LOCK_FILE} is out of date ({detail}): run `roadmap-cards build` and commit it with the cards"),
+            )
+        ]
+    )
 
 
 def plan_packages(content: Content, models: dict[CardKind, BuiltModel]) -> tuple[list[PackagePlan], list[str]]:

@@ -111,16 +111,21 @@ def main() -> None:
 @jobs_option
 @click.option("--no-cache", is_flag=True, help="Parse and render every file again, ignoring the cache.")
 @click.option("--timings", is_flag=True, help="Print how long each step took, on stderr.")
+@click.option(
+    "--locked",
+    is_flag=True,
+    help="Fail, writing nothing, if decks/cards.lock would change (for CI: it was not committed).",
+)
 @handle_errors
 def build_command(
-    decks: Path, out: Path, templates: Path | None, jobs: int | None, no_cache: bool, timings: bool
+    decks: Path, out: Path, templates: Path | None, jobs: int | None, no_cache: bool, timings: bool, locked: bool
 ) -> None:
     """Build one Anki package per stage, and all.apkg with every stage.
 
     Also updates decks/cards.lock, which records when each note last changed (commit it). Nothing is
     written when the notes have errors; packages whose content did not change are left as they are.
     """
-    report = build(decks, out, templates, jobs=jobs, use_cache=not no_cache)
+    report = build(decks, out, templates, jobs=jobs, use_cache=not no_cache, locked=locked)
     if timings:
         phases = " ".join(f"{name}={seconds:.3f}s" for name, seconds in report.timings.phases.items())
         click.echo(f"timings: {phases}", err=True)
