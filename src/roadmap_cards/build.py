@@ -26,7 +26,7 @@ from . import __version__
 from .diagnostics import ContentError, Diagnostic, Diagnostics, UsageError, display_path
 from .files import atomic_write, sha256_file, temporary_path
 from .lint import TopicCards, lint
-from .load import ContentTree, SourceFile, load_tree
+from .load import SourceFile, load_tree
 from .lock import LOCK_FILE, Lock, clock
 from .model import Card, CardKind, Note, Roadmap, Stage, Topic
 from .package import BuiltModel, DeckPlan, PackagePlan, StampedNote, build_models, note_digest, write_package
@@ -161,7 +161,7 @@ def compile_content(
             contents.append(stage_content)
 
     content = Content(root, roadmap, contents, templates, diags, lock, timings, cache)
-    _check_across_files(content, tree)
+    _check_across_files(content)
     return content
 
 
@@ -334,7 +334,7 @@ def _code_digest() -> str:
     return sha.hexdigest()
 
 
-def _check_across_files(content: Content, tree: ContentTree) -> None:
+def _check_across_files(content: Content) -> None:
     """What no single file can tell: card ids used twice, and changes Anki cannot apply to shipped notes."""
     diags = content.diagnostics
     seen: dict[str, Note] = {}

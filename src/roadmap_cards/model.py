@@ -66,8 +66,6 @@ class Topic:
     lang: str
     """Language the cards are written in: `zh` (default) or `en`."""
     path: Path
-    sources_line: int | None = None
-    """Line of the `sources` key in the front matter, or None when it is missing."""
     lint_ignore: frozenset[str] = frozenset()
     """Lint rules switched off for every card of the topic."""
     order: int | None = None
@@ -142,7 +140,6 @@ class Note:
     fields: tuple[str, ...]
     tags: tuple[str, ...]
     media: tuple[MediaRef, ...]
-    stage_slug: str
     path: Path
     line: int
     card_count: int

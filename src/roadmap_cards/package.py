@@ -15,7 +15,6 @@ import os
 import sqlite3
 import tempfile
 import zipfile
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -211,7 +210,3 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
     info.external_attr = 0o644 << 16
     info.compress_type = zipfile.ZIP_STORED
     archive.writestr(info, data)
-
-
-def plan_summary(plans: Iterable[PackagePlan]) -> list[tuple[str, int, int, int]]:
-    return [(p.filename, p.card_count, p.note_count, len(p.media())) for p in plans]

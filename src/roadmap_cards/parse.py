@@ -166,7 +166,7 @@ def parse_topic(file: SourceFile, stage: Stage, root: Path, diags: Diagnostics) 
     found = read_meta(front, file.path, 2, TOPIC_SCHEMA, diags, "front matter")
     if found is None or "title" not in found[0]:
         return None
-    values, lines = found
+    values = found[0]
     topic = Topic(
         stage=stage,
         slug=file.path.stem,
@@ -175,7 +175,6 @@ def parse_topic(file: SourceFile, stage: Stage, root: Path, diags: Diagnostics) 
         sources=values.get("sources", ()),
         lang=values.get("lang", "zh"),
         path=file.path,
-        sources_line=lines.get("sources"),
         lint_ignore=frozenset(values.get("lint-ignore", ())),
         order=values.get("order"),
     )

@@ -166,7 +166,6 @@ class TopicRenderer:
             fields=tuple(values[name] for name in notetype.fields),
             tags=self.tags,
             media=card.media,
-            stage_slug=self.topic.stage.slug,
             path=card.path,
             line=card.line,
             card_count=count,
