@@ -11,9 +11,9 @@ import pytest
 
 from ankihelp import import_package, open_collection
 from roadmap_cards.ankitemplate import AnkiTemplateError, render, render_cloze
-from roadmap_cards.build import build, compile_content
+from roadmap_cards.build import build
+from roadmap_cards.content import compile_content
 from roadmap_cards.notetypes import NOTE_TYPES
-from roadmap_cards.package import build_models
 
 PROJECT = Path(__file__).parents[1]
 
@@ -64,7 +64,8 @@ def test_every_card_renders_like_anki(decks_dir, basic_decks, tmp_path):
     col = open_collection(tmp_path / "col")
     import_package(col, tmp_path / "dist" / "all.apkg")
     content = compile_content(root)
-    models = build_models(content.templates)
+    models = content.models
+    assert models is not None
     notes = {note.card_id: note for stage in content.stages for note in stage.notes}
     compared = 0
     for card_id in col.find_cards(""):

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-import roadmap_cards.build as build_module
-import roadmap_cards.package as package_module
-from roadmap_cards.build import MANIFEST_FILE, build
+from roadmap_cards.apkg import write_package
+from roadmap_cards.build import build
 from roadmap_cards.diagnostics import ContentError
 from roadmap_cards.lock import LOCK_FILE
+from roadmap_cards.outputs import MANIFEST_FILE
 
 
 def note_mods(apkg: Path, tmp_path: Path) -> dict[str, int]:
@@ -63,26 +66,24 @@ def test_failed_build_leaves_previous_outputs_untouched(basic_decks, tmp_path):
     assert (basic_decks.root / LOCK_FILE).read_bytes() == lock
 
 
-def test_failure_while_writing_leaves_previous_outputs_untouched(basic_decks, tmp_path, monkeypatch):
+def test_failure_while_writing_leaves_previous_outputs_untouched(basic_decks, tmp_path):
     out = tmp_path / "dist"
     build(basic_decks.root, out)
     before = snapshot(out)
     lock = (basic_decks.root / LOCK_FILE).read_bytes()
     basic_decks.topic("01-lang/more.md", "更多", "## 新问题 {#new-card}\n\n新答案。\n")
     basic_decks.topic("06-llm/more.md", "更多", "## 另一个新问题 {#new-card-2}\n\n新答案。\n")
-    real_write = package_module.write_package
     calls = []
 
     def failing_write(plan, target):
         calls.append(plan.filename)
         if len(calls) == 2:
             raise OSError(28, "No space left on device", str(target))
-        real_write(plan, target)
+        write_package(plan, target)
 
-    monkeypatch.setattr(build_module, "write_package", failing_write)
     with pytest.raises(OSError):
-        build(basic_decks.root, out)
-    assert calls == ["01-lang", "06-llm"]
+        build(basic_decks.root, out, write=failing_write)
+    assert calls == ["all", "01-lang"]  # the biggest package is written first
     assert snapshot(out) == before  # the first package was written to a temporary file only
     assert (basic_decks.root / LOCK_FILE).read_bytes() == lock
 
@@ -238,16 +239,17 @@ def test_manifest_and_cache_live_in_the_output_folder(basic_decks, tmp_path):
     ]
 
 
-def test_second_build_reuses_the_cache(basic_decks, tmp_path, monkeypatch):
+def test_second_build_reuses_the_cache(basic_decks, tmp_path):
     out = tmp_path / "dist"
-    build(basic_decks.root, out)
-
-    def no_parsing(*args, **kwargs):
-        raise AssertionError("parsed although nothing changed")
-
-    monkeypatch.setattr(build_module, "parse_topic", no_parsing)
+    assert build(basic_decks.root, out).parsed == 2
     report = build(basic_decks.root, out)
+    assert report.parsed == 0
     assert not any(p.written for p in report.packages)
+    (basic_decks.root / "06-llm" / "kv-cache.md").touch()  # the same bytes: still cached
+    assert build(basic_decks.root, out).parsed == 0
+    basic_decks.topic("06-llm/kv-cache.md", "键值缓存 (KV cache)", "## 新的问题 {#kv-bytes}\n\n新的答案。\n")
+    assert build(basic_decks.root, out).parsed == 1
+    assert build(basic_decks.root, out, use_cache=False).parsed == 2
 
 
 def test_cache_notices_a_changed_image(decks, tmp_path):
@@ -264,21 +266,27 @@ def test_cache_notices_a_changed_image(decks, tmp_path):
         assert archive.read("0") == b"two"
 
 
-def test_parallel_and_serial_builds_are_identical(basic_decks, tmp_path, monkeypatch):
-    build(basic_decks.root, tmp_path / "serial", jobs=1, use_cache=False)
-    monkeypatch.setattr(build_module, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(build_module, "PARALLEL_MIN_NOTES", 0)
-    monkeypatch.setattr(build_module.threading, "active_count", lambda: 1)  # other tests may leave threads
-    pools = []
+PARALLEL_BUILD = """
+import json, sys
+from pathlib import Path
+from roadmap_cards.build import build
+from roadmap_cards.workers import Parallelism
 
-    class CountingPool(build_module.ProcessPoolExecutor):
-        def __init__(self, *args, **kwargs):
-            pools.append(kwargs.get("max_workers"))
-            super().__init__(*args, **kwargs)
+parallel = Parallelism(jobs=int(sys.argv[3]), min_parse_bytes=0, min_write_notes=0)
+report = build(Path(sys.argv[1]), Path(sys.argv[2]), parallel=parallel, use_cache=False)
+print(json.dumps([report.parse_workers, report.write_workers]))
+"""
 
-    monkeypatch.setattr(build_module, "ProcessPoolExecutor", CountingPool)
-    build(basic_decks.root, tmp_path / "parallel", jobs=2, use_cache=False)
-    assert pools == [2, 2]  # parsing and writing both ran in worker processes
+
+def test_parallel_and_serial_builds_are_identical(basic_decks, tmp_path):
+    # In a process of its own: this one may run other threads (a test browser), and then it never forks.
+    def build_in_a_process(out: str, jobs: int) -> list[int]:
+        command = [sys.executable, "-c", PARALLEL_BUILD, str(basic_decks.root), str(tmp_path / out), str(jobs)]
+        result = subprocess.run(command, capture_output=True, text=True, check=True, env={"SOURCE_DATE_EPOCH": "1"})
+        return json.loads(result.stdout)
+
+    assert build_in_a_process("serial", 1) == [1, 1]
+    assert build_in_a_process("parallel", 2) == [2, 2]  # parsing and writing both ran in two processes
     for name in ("01-lang.apkg", "06-llm.apkg", "all.apkg"):
         assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "parallel" / name).read_bytes()
 

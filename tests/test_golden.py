@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 
 from roadmap_cards.build import check
+from roadmap_cards.cards import parse_topic
+from roadmap_cards.diagnostics import Diagnostics
+from roadmap_cards.load import read_source
 from roadmap_cards.notetypes import NOTE_TYPES
 
 HERE = Path(__file__).parent / "fixtures" / "golden"
@@ -28,7 +31,9 @@ def describe(root: Path) -> dict[str, list[dict]]:
         for topic_result in stage.topics:
             notes = {note.card_id: note for note in topic_result.notes}
             cards = []
-            for card in topic_result.cards or ():
+            parsed = parse_topic(read_source(topic_result.path), stage.stage, root, Diagnostics())
+            assert parsed is not None
+            for card in parsed.cards:
                 note = notes[card.id]
                 cards.append(
                     {

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
+from roadmap_cards.assign_ids import add_missing_ids, with_id
 from roadmap_cards.cli import main
-from roadmap_cards.ids import with_id
-from roadmap_cards.parse import CARD_ID_RE
+from roadmap_cards.diagnostics import Diagnostics
+from roadmap_cards.identity import CARD_ID_RE
 
 FRONT = "---\ntitle: A\nsources: [https://example.org]\n---\n\n"
 
@@ -46,14 +47,15 @@ def test_ids_keep_every_other_byte(decks, runner, in_tmp):
     assert path.read_bytes() == expected.encode("utf-8")
 
 
-def test_new_ids_are_unique_across_all_decks(decks, runner, in_tmp, monkeypatch):
+def test_new_ids_are_unique_across_all_decks(decks, in_tmp):
     decks.stage("01-lang", 1001, "语言")
     decks.write("01-lang/a.md", FRONT + "## 已有 {#aaaaaaaa}\n\n答。\n")
     decks.write("01-lang/b.md", FRONT + "## 新的\n\n答。\n")
     picks = iter("aaaaaaaa" + "bbbbbbbb")
-    monkeypatch.setattr("roadmap_cards.ids.secrets.choice", lambda alphabet: next(picks))
-    result = runner.invoke(main, ["ids"])
-    assert result.stdout == "decks/01-lang/b.md:6: added id bbbbbbbb\n"
+    diags = Diagnostics()
+    [added] = add_missing_ids(decks.root, diags, choose=lambda alphabet: next(picks))
+    assert (added.path.name, added.line, added.card_id) == ("b.md", 6, "bbbbbbbb")  # aaaaaaaa is a.md's
+    assert diags.items == []
 
 
 def test_ids_for_named_files_only(decks, runner, in_tmp):

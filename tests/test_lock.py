@@ -54,7 +54,13 @@ def test_text_is_sorted_and_stable(tmp_path):
         "card\talpha\tcloze\t7\ta",
         "card\tzeta\tbasic\t7\tz",
     ]
-    assert roundtrip(lock, tmp_path, 7).text() != ""  # it reads back without complaint
+    again = roundtrip(lock, tmp_path, 7)
+    for card_id, kind, digest in (("zeta", "basic", "z"), ("alpha", "cloze", "a")):
+        again.stamp_card(card_id, kind, digest)
+    again.stamp_notetype("cloze", "m2")
+    again.stamp_notetype("basic", "m1")
+    again.record_deck("06-llm", "R::06 推理")
+    assert again.text() == lock.text()  # it reads back as it was written
 
 
 def test_unreadable_lines_are_errors_with_their_line(tmp_path):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from roadmap_cards.build import compile_content
 from roadmap_cards.cli import main
+from roadmap_cards.content import compile_content
 
 PROJECT = Path(__file__).parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

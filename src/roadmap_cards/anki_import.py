@@ -13,10 +13,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .build import ALL_PACKAGE, build
+from .apkg import write_package
+from .build import build
 from .diagnostics import UsageError
 from .notetypes import NOTE_TYPES
-from .package import StampedNote, write_package
+from .package_plan import ALL_PACKAGE, StampedNote
 
 REMOVED_TAG = "roadmap::removed"
 
@@ -37,7 +38,7 @@ def _anki() -> Any:
     try:
         from anki import collection
     except ImportError:
-        raise UsageError("`import` needs Anki's library: pip install 'roadmap-cards[anki]'") from None
+        raise UsageError("`import` needs Anki's library; from the checkout: pip install -e '.[anki]'") from None
     return collection
 
 

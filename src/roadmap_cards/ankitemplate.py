@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass, field
 from html import escape
 
+from . import cloze
+
 _TAG = re.compile(r"\{\{([#^/]?)\s*([^{}]+?)\s*\}\}")
-_CLOZE = re.compile(r"\{\{c(\d+)::|::|\}\}")
 
 
 class AnkiTemplateError(ValueError):
@@ -96,37 +97,27 @@ def render(
     return walk(_parse(template))
 
 
-def cloze_numbers(text: str) -> list[int]:
-    return sorted({int(n) for n in re.findall(r"\{\{c(\d+)::", text)})
-
-
 def render_cloze(text: str, number: int, *, answer: bool) -> str:
     """The cloze field as Anki shows card `number`: its deletions hidden (front) or marked (back)."""
     output: list[str] = []
-    stack: list[dict[str, object]] = []  # open deletions: number, content parts, hint, in_hint
+    stack: list[dict[str, object]] = []  # open deletions: number, content, hint
     position = 0
 
     def emit(piece: str) -> None:
-        if not stack:
-            output.append(piece)
-        elif stack[-1]["in_hint"]:
-            stack[-1]["hint"] = str(stack[-1]["hint"]) + piece
-        else:
+        if stack:
             stack[-1]["content"] = str(stack[-1]["content"]) + piece
-
-    for match in _CLOZE.finditer(text):
-        emit(text[position : match.start()])
-        position = match.end()
-        token = match.group(0)
-        if match.group(1) is not None:
-            stack.append({"number": int(match.group(1)), "content": "", "hint": "", "in_hint": False})
-        elif token == "::" and stack and not stack[-1]["in_hint"]:
-            stack[-1]["in_hint"] = True
-        elif token == "}}" and stack:
-            deletion = stack.pop()
-            emit(_deletion_html(deletion, number, answer))
         else:
-            emit(token)
+            output.append(piece)
+
+    for marker in cloze.markers(text):
+        emit(text[position : marker.start])
+        position = marker.end
+        if marker.kind == "open":
+            stack.append({"number": marker.number, "content": "", "hint": ""})
+        elif marker.kind == "hint":
+            stack[-1]["hint"] = text[marker.start + 2 : marker.end]
+        else:
+            emit(_deletion_html(stack.pop(), number, answer))
     emit(text[position:])
     while stack:  # unclosed deletions are shown as written (the parser reports them as errors)
         deletion = stack.pop()

@@ -9,7 +9,6 @@ spans afterwards.
 from __future__ import annotations
 
 import functools
-import re
 from html import escape
 
 from pygments.formatters import HtmlFormatter
@@ -18,11 +17,11 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES, _TokenType
 from pygments.util import ClassNotFound
 
+from . import cloze
+
 LIGHT_STYLE = "friendly"
 DARK_STYLE = "github-dark"
 CODE_CLASS = "rc-code"
-
-_CLOZE_OPEN = re.compile(r"\{\{c\d+::")
 
 
 @functools.cache
@@ -45,41 +44,17 @@ def _css_class(ttype: _TokenType) -> str:
 
 
 def split_cloze_markers(code: str) -> tuple[str, list[tuple[int, str]]]:
-    """Take the cloze markup out of code.
-
-    Returns the bare code and, for each marker, its offset in the bare code and its raw text. Markers are the
-    opening `{{cN::`, a hint `::…` up to the closing braces, and the closing `}}` of an open deletion; a `}}`
-    outside any deletion is code (C++, Jinja) and stays.
-    """
+    """Take the cloze markup out of code: the bare code, and each marker's offset in it with its raw text."""
     bare: list[str] = []
-    markers: list[tuple[int, str]] = []
-    offset = 0  # length of the bare code so far
-    depth = 0
-    in_hint = False
-    pos = 0
-    while pos < len(code):
-        opening = _CLOZE_OPEN.match(code, pos)
-        if opening and not in_hint:
-            markers.append((offset, opening.group()))
-            depth += 1
-            pos = opening.end()
-        elif depth and code.startswith("}}", pos):
-            markers.append((offset, "}}"))
-            depth -= 1
-            in_hint = False
-            pos += 2
-        elif depth and not in_hint and code.startswith("::", pos):
-            close = code.find("}}", pos)
-            if close == -1:
-                close = len(code)
-            markers.append((offset, code[pos:close]))
-            in_hint = True
-            pos = close
-        else:
-            bare.append(code[pos])
-            offset += 1
-            pos += 1
-    return "".join(bare), markers
+    found: list[tuple[int, str]] = []
+    position = removed = 0
+    for marker in cloze.markers(code):
+        bare.append(code[position : marker.start])
+        found.append((marker.start - removed, code[marker.start : marker.end]))
+        removed += marker.end - marker.start
+        position = marker.end
+    bare.append(code[position:])
+    return "".join(bare), found
 
 
 def highlight_code(code: str, lang: str) -> str:

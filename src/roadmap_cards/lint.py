@@ -9,16 +9,15 @@ claims, each question asked once.
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 from markdown_it.token import Token
 
-from .diagnostics import Diagnostics, display_path
+from . import cloze
+from .diagnostics import Diagnostics
 from .highlight import lexer_for
-from .markdown import is_comment
 from .model import Card, CardKind, Segment, Topic
+from .tokens import block_line, fence_language, is_comment, plain_text, walk
 
 RULES: dict[str, str] = {
     "long-answer": "a basic card's answer is longer than about 60 Chinese characters or 40 English words",
@@ -37,7 +36,6 @@ RULES: dict[str, str] = {
 
 MAX_HAN = 60
 MAX_WORDS = 40
-DUPLICATE_SIMILARITY = 0.7
 GIANT_DELETION_SHARE = 0.6
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -49,55 +47,24 @@ _YES_NO_EN = re.compile(
 )
 _MATH_LIKE = re.compile(r"\$[^$\s](?:[^$\n]*[^$\s])?\$")
 _PLAIN_FENCES = {"", "text", "txt", "plain", "math", "latex", "tex"}
-_CLOZE_DELETION = re.compile(r"\{\{c\d+::(.*?)(?:::[^}]*)?\}\}", re.S)
 _TODO = re.compile(r"\bTODO\b|\bFIXME\b")
-_NORMALISE = re.compile(r"[\s\W_]+", re.U)
-_ENTITY = re.compile(r"[a-z]*\d[a-z0-9]*")
 
 
-@dataclass(frozen=True, slots=True)
-class TopicCards:
-    topic: Topic
-    cards: tuple[Card, ...]
-
-
-def lint(topics: Iterable[TopicCards], diags: Diagnostics) -> None:
-    """Report every warning of every card and topic into `diags` (and errors for unknown opt-out codes)."""
-    topics = list(topics)
-    for entry in topics:
-        _check_opt_outs(entry, diags)
-        topic = entry.topic
-        if not topic.sources and "no-sources" not in topic.lint_ignore:
-            diags.warning(topic.path, 1, "no-sources", "topic has no sources: add `sources:` to its front matter")
-        front = [topic.title, *(f"{s.title} {s.url or ''}" for s in topic.sources)]
-        if "todo" not in topic.lint_ignore and any(_TODO.search(text) for text in front):
-            diags.warning(topic.path, 2, "todo", "the front matter still holds a TODO placeholder")
-        for card in entry.cards:
-            for code, line, message in _card_warnings(card):
-                if code not in card.lint_ignore and code not in card.topic.lint_ignore:
-                    diags.warning(card.path, line, code, message)
-    for first, second, similarity in _near_duplicates(topics):
-        for card, other in ((first, second), (second, first)):
-            if "near-duplicate" not in card.lint_ignore and "near-duplicate" not in card.topic.lint_ignore:
-                diags.warning(
-                    card.path,
-                    card.line,
-                    "near-duplicate",
-                    f"question reads almost like {other.id!r} at {_where(other)} ({similarity:.0%} alike): "
-                    "ask each fact once",
-                )
-
-
-def _where(card: Card) -> str:
-    return f"{display_path(card.path)}:{card.line}"
-
-
-def _check_opt_outs(entry: TopicCards, diags: Diagnostics) -> None:
-    for code in sorted(entry.topic.lint_ignore - RULES.keys()):
-        diags.error(entry.topic.path, 1, f"lint-ignore: unknown lint rule {code!r} (rules: {', '.join(RULES)})")
-    for card in entry.cards:
+def lint_topic(topic: Topic, cards: tuple[Card, ...], diags: Diagnostics) -> None:
+    """Report the warnings of a topic and of each of its cards (and errors for unknown opt-out codes)."""
+    for code in sorted(topic.lint_ignore - RULES.keys()):
+        diags.error(topic.path, 1, f"lint-ignore: unknown lint rule {code!r} (rules: {', '.join(RULES)})")
+    if not topic.sources and "no-sources" not in topic.lint_ignore:
+        diags.warning(topic.path, 1, "no-sources", "topic has no sources: add `sources:` to its front matter")
+    front = [topic.title, *(f"{s.title} {s.url or ''}" for s in topic.sources)]
+    if "todo" not in topic.lint_ignore and any(_TODO.search(text) for text in front):
+        diags.warning(topic.path, 2, "todo", "the front matter still holds a TODO placeholder")
+    for card in cards:
         for code in sorted(card.lint_ignore - RULES.keys()):
             diags.error(card.path, card.line, f"lint-ignore: unknown lint rule {code!r} (rules: {', '.join(RULES)})")
+        for code, line, message in _card_warnings(card):
+            if code not in card.lint_ignore and code not in topic.lint_ignore:
+                diags.warning(card.path, line, code, message)
 
 
 # --- per card -----------------------------------------------------------------------------------------------
@@ -125,7 +92,7 @@ def _card_warnings(card: Card) -> Iterator[tuple[str, int, str]]:
                 if items >= 3:
                     yield (
                         "list-answer",
-                        _line(card.answer, token),
+                        block_line(card.answer, token),
                         f"answer is a list of {items} items: make a cloze card with a deletion per item, "
                         "or one question per item",
                     )
@@ -140,13 +107,13 @@ def _card_warnings(card: Card) -> Iterator[tuple[str, int, str]]:
     for segment in (card.question, card.answer, card.extra):
         if segment is None:
             continue
-        for token in _walk(segment.tokens):
+        for token in walk(segment.tokens):
             yield from _token_warnings(token, segment)
 
 
 def _token_warnings(token: Token, segment: Segment) -> Iterator[tuple[str, int, str]]:
     if token.type in ("html_inline", "html_block") and not is_comment(token.content):
-        line = _line(segment, token) if token.type == "html_block" else segment.line
+        line = block_line(segment, token) if token.type == "html_block" else segment.line
         yield (
             "raw-html",
             line,
@@ -155,26 +122,26 @@ def _token_warnings(token: Token, segment: Segment) -> Iterator[tuple[str, int, 
     elif token.type == "code_inline" and _MATH_LIKE.search(token.content):
         yield "math-in-code", segment.line, f"`{token.content}` is code, so its `$…$` is not rendered as math"
     elif token.type == "fence":
-        lang = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
+        lang = fence_language(token)
         if lang.lower() in _PLAIN_FENCES and _MATH_LIKE.search(token.content):
-            yield "math-in-code", _line(segment, token), "a code block's `$…$` is shown as is, not as math"
+            yield "math-in-code", block_line(segment, token), "a code block's `$…$` is shown as is, not as math"
         elif lang and lexer_for(lang) is None:
             yield (
                 "unknown-language",
-                _line(segment, token),
+                block_line(segment, token),
                 f"code language {lang!r} is not known to Pygments",
             )
 
 
 def _giant_deletions(card: Card) -> Iterator[tuple[str, int, str]]:
     text = card.answer.text
-    total = _units(_CLOZE_DELETION.sub(lambda m: m.group(1), text))
+    total = _units(cloze.strip(text))
     if total < 10:
         return
-    for match in _CLOZE_DELETION.finditer(text):
-        hidden = _units(match.group(1))
+    for deletion in cloze.deletions(text):
+        hidden = _units(cloze.strip(text[deletion.content_start : deletion.content_end]))
         if hidden >= GIANT_DELETION_SHARE * total:
-            line = card.answer.line + text.count("\n", 0, match.start())
+            line = card.answer.line + text.count("\n", 0, deletion.start)
             yield (
                 "giant-cloze",
                 line,
@@ -192,21 +159,6 @@ def measure(text: str) -> tuple[int, int]:
     return len(_HAN.findall(text)), len(_WORD.findall(_HAN.sub(" ", text)))
 
 
-def plain_text(tokens: Iterable[Token]) -> str:
-    """The words a learner reads: text and inline code, without code blocks, math, link targets or markup."""
-    parts: list[str] = []
-    for token in tokens:
-        if token.type in ("fence", "code_block", "math_block", "math_inline", "math_inline_double"):
-            continue
-        if token.type == "inline":
-            parts.append(plain_text(token.children or []))
-        elif token.type in ("text", "code_inline") or (token.type == "html_inline" and not is_comment(token.content)):
-            parts.append(token.content)
-        elif token.type in ("softbreak", "hardbreak", "paragraph_close", "list_item_close"):
-            parts.append(" ")
-    return "".join(parts)
-
-
 def _list_items(tokens: tuple[Token, ...], opening: Token) -> int:
     start = tokens.index(opening)
     count = 0
@@ -216,75 +168,3 @@ def _list_items(tokens: tuple[Token, ...], opening: Token) -> int:
         if token.type == "list_item_open" and token.level == opening.level + 1:
             count += 1
     return count
-
-
-def _line(segment: Segment, token: Token) -> int:
-    """A block token's file line, from its offset within the segment's text."""
-    if token.map is None:
-        return segment.line
-    first = next((t.map[0] for t in segment.tokens if t.map is not None), token.map[0])
-    return segment.line + token.map[0] - first
-
-
-def _walk(tokens: Iterable[Token]) -> Iterator[Token]:
-    for token in tokens:
-        yield token
-        if token.children:
-            yield from _walk(token.children)
-
-
-# --- across cards -------------------------------------------------------------------------------------------
-
-
-def normalise(text: str) -> str:
-    return _NORMALISE.sub("", text.lower())
-
-
-def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)} if len(text) > 1 else {text}
-
-
-def _near_duplicates(topics: list[TopicCards]) -> list[tuple[Card, Card, float]]:
-    """Pairs of cards whose questions (for cloze cards: texts) are alike, by character-bigram Jaccard similarity.
-
-    Candidates come from an inverted index over each question's rarer bigrams, so the work stays near-linear
-    in the number of cards. Questions naming different numbers or models (A100 / H100, E4M3 / E5M2, 7B / 70B)
-    ask different facts however alike they read. A reverse card's other side (its answer) is never compared:
-    asking a term and its definition from both directions is intended.
-    """
-    entries: list[tuple[Card, set[str]]] = []
-    entities: list[set[str]] = []
-    for entry in topics:
-        for card in entry.cards:
-            text = (
-                card.question.text
-                if card.kind is CardKind.BASIC
-                else _CLOZE_DELETION.sub(lambda m: m.group(1), card.answer.text)
-            )
-            key = normalise(text)
-            if len(key) >= 6:
-                entries.append((card, _bigrams(key)))
-                entities.append(set(_ENTITY.findall(key)))
-    frequency: Counter[str] = Counter(gram for _, grams in entries for gram in grams)
-    common = max(20, len(entries) // 20)
-    index: dict[str, list[int]] = defaultdict(list)
-    pairs: list[tuple[Card, Card, float]] = []
-    rare_counts: list[int] = []
-    for number, (card, grams) in enumerate(entries):
-        rare = [gram for gram in grams if frequency[gram] <= common] or list(grams)
-        rare_counts.append(len(rare))
-        shared: Counter[int] = Counter()
-        for gram in rare:
-            shared.update(index[gram])
-        for other_number, count in shared.items():
-            if count < 0.5 * min(len(rare), rare_counts[other_number]):
-                continue
-            other, other_grams = entries[other_number]
-            if other.kind is not card.kind or entities[other_number] != entities[number]:
-                continue
-            similarity = len(grams & other_grams) / len(grams | other_grams)
-            if similarity >= DUPLICATE_SIMILARITY:
-                pairs.append((other, card, similarity))
-        for gram in rare:
-            index[gram].append(number)
-    return pairs

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .diagnostics import Diagnostics, UsageError
+from .diagnostics import ContentError, Diagnostic, Diagnostics, UsageError
 
 LOCK_FILE = "cards.lock"
 HEADER = (
@@ -109,6 +109,25 @@ class Lock:
 
     def record_deck(self, slug: str, name: str) -> None:
         self.new_decks[slug] = name
+
+    def require_current(self) -> None:
+        """Raise ContentError unless this build leaves the lock file exactly as it is (for `build --locked`)."""
+        current = self.path.read_text(encoding="utf-8") if self.path.is_file() else ""
+        if current == self.text():
+            return
+        changed = sorted(i for i, stamp in self.new_cards.items() if i in self.cards and self.cards[i] != stamp)
+        added = sorted(self.new_cards.keys() - self.cards.keys())
+        removed = sorted(self.cards.keys() - self.new_cards.keys())
+        parts = [
+            f"{len(ids)} {what} ({', '.join(ids[:5])}{', …' if len(ids) > 5 else ''})"
+            for what, ids in (("changed", changed), ("new", added), ("removed", removed))
+            if ids
+        ]
+        if self.new_notetypes != self.notetypes or self.new_decks != self.decks:
+            parts.append("note types or deck names changed")
+        detail = "; ".join(parts) or "its text differs"
+        message = f"{LOCK_FILE} is out of date ({detail}): run `roadmap-cards build` and commit it with the cards"
+        raise ContentError([Diagnostic(self.path, None, message)])
 
     def text(self) -> str:
         lines = [HEADER]

@@ -22,6 +22,7 @@ from mdit_py_plugins.attrs.parse import ParseError, parse
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from .highlight import highlight_code
+from .tokens import fence_language, is_comment
 
 _OPEN_BRACE = re.compile(r"\{")
 _SIMPLE_ATTRS = re.compile(r"(?:^|(?<=\s))\{#([a-z0-9-]+)((?:\s+\.[a-z][a-z0-9-]*)*)\s*\}$")
@@ -70,11 +71,6 @@ def _heading_attributes(state: StateCore) -> None:
             token.meta["attrs_error"] = error
 
 
-def is_comment(html: str) -> bool:
-    text = html.strip()
-    return text.startswith("<!--") and text.endswith("-->")
-
-
 def _render_html_inline(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     content = tokens[idx].content
     return "" if is_comment(content) else escapeHtml(content)
@@ -87,8 +83,7 @@ def _render_html_block(self: Any, tokens: Sequence[Token], idx: int, options: An
 
 def _render_fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
-    lang = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
-    return highlight_code(token.content, lang)
+    return highlight_code(token.content, fence_language(token))
 
 
 def _render_code_block(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:

@@ -131,6 +131,27 @@ class Card:
 
 
 @dataclass(frozen=True, slots=True)
+class CardInfo:
+    """What the steps after parsing need of a card: plain data, kept in the render cache (tokens are not)."""
+
+    id: str
+    kind: CardKind
+    reverse: bool
+    cloze_numbers: tuple[int, ...]
+    path: Path
+    line: int
+    has_source: bool
+    lint_ignore: frozenset[str]
+    """Lint rules switched off for this card, by itself or by its topic."""
+    question: str
+    """The heading as plain text."""
+    text: str
+    """Question, answer and extra as plain text (for searching)."""
+    compare_text: str
+    """What near-duplicate detection compares: the question, or for a cloze card its text without markup."""
+
+
+@dataclass(frozen=True, slots=True)
 class Note:
     """A card rendered to exactly what goes into the Anki package."""
 

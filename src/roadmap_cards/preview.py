@@ -17,13 +17,11 @@ from pathlib import Path
 from markupsafe import Markup
 
 from .ankitemplate import render
-from .build import Content, check
-from .diagnostics import ContentError
-from .lint import plain_text
-from .model import Card, CardKind, Note
+from .build import checked_content
+from .content import Content
+from .model import CardInfo, CardKind, Note
 from .notetypes import NOTE_TYPES
-from .package import BuiltModel, build_models
-from .render import TemplateError
+from .render import BuiltModel
 
 MATHJAX_FILE = Path("static") / "mathjax" / "es5" / "tex-svg.js"
 STATIC_FILES = ("preview.css", "preview.js")
@@ -94,15 +92,10 @@ def mathjax_source() -> Path | None:
 
 def build_preview(root: Path, out: Path, templates_dir: Path | None = None) -> PreviewReport:
     """Write the preview site into `out` (its previous contents made by us are replaced)."""
-    content = check(root, templates_dir)
-    if content.diagnostics.has_errors:
-        raise ContentError(content.diagnostics.sorted())
-    try:
-        models = build_models(content.templates)
-    except TemplateError as exc:
-        raise ContentError([exc.diagnostic]) from None
+    content = checked_content(root, templates_dir)
+    assert content.roadmap is not None and content.templates is not None and content.models is not None
+    models = content.models
     stages = _preview_stages(content, models)
-    assert content.roadmap is not None
 
     out.mkdir(parents=True, exist_ok=True)
     assets = out / "assets"
@@ -158,7 +151,7 @@ def _preview_stages(content: Content, models: dict[CardKind, BuiltModel]) -> lis
                 continue
             topic = PreviewTopic(result.topic.slug, result.topic.title)
             notes = {note.card_id: note for note in result.notes}
-            for card in result.cards or ():
+            for card in result.cards:
                 note = notes[card.id]
                 preview.notes += 1
                 for item in _anki_cards(card, note, models[card.kind]):
@@ -169,14 +162,11 @@ def _preview_stages(content: Content, models: dict[CardKind, BuiltModel]) -> lis
     return stages
 
 
-def _anki_cards(card: Card, note: Note, model: BuiltModel) -> list[PreviewCard]:
+def _anki_cards(card: CardInfo, note: Note, model: BuiltModel) -> list[PreviewCard]:
     """The Anki cards a note makes, each rendered front and back through the note type's own templates."""
     fields = dict(zip(NOTE_TYPES[card.kind].fields, note.fields, strict=True))
-    text = " ".join(
-        plain_text(segment.tokens) for segment in (card.question, card.answer, card.extra) if segment is not None
-    )
-    search_text = f"{card.id} {text} {' '.join(note.tags)}".lower()
-    question = plain_text(card.question.tokens)
+    search_text = f"{card.id} {card.text} {' '.join(note.tags)}".lower()
+    question = card.question
     cards = []
     for template_name, front_template, back_template in model.templates:
         if card.kind is CardKind.CLOZE:

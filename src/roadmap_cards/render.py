@@ -7,24 +7,25 @@ with autoescaping and StrictUndefined, serves both the fields and the card templ
 from __future__ import annotations
 
 import hashlib
+import json
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import genanki
 import jinja2
 from markdown_it.token import Token
 from markupsafe import Markup
 
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, Diagnostics
 from .highlight import pygments_css
+from .identity import note_guid
 from .markdown import render_tokens
 from .model import Card, CardKind, Note, Roadmap, Topic
 from .notetypes import ANKI_FILTERS, ANKI_SPECIAL_FIELDS, NOTE_TYPES, NoteType
 
 LANG_TAGS = {"zh": "zh-Hans", "en": "en"}
-GUID_NAMESPACE = "roadmap-cards"
 _PLACEHOLDER = "\x00roadmap-cards-html\x00"
 
 
@@ -44,11 +45,6 @@ def default_templates_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "templates"
 
 
-def note_guid(card_id: str) -> str:
-    """The note's permanent identity in every learner's collection: a hash of the card id and nothing else."""
-    return str(genanki.guid_for(GUID_NAMESPACE, card_id))
-
-
 class Templates:
     """The Jinja templates of the fields, the card sides and the stylesheet."""
 
@@ -66,6 +62,16 @@ class Templates:
             auto_reload=False,  # templates do not change during a build; skip a stat() per render
         )
         self._compiled: dict[str, jinja2.Template] = {}
+
+    def compile_all(self, diags: Diagnostics) -> None:
+        """Compile every template now, so that a syntax error is reported once, not once per topic."""
+        for path in sorted(self.folder.rglob("*.j2")):
+            name = path.relative_to(self.folder).as_posix()
+            try:
+                self._compiled[name] = self.env.get_template(name)
+            except jinja2.TemplateSyntaxError as exc:
+                where = Path(exc.filename) if exc.filename else path
+                diags.error(where, exc.lineno, f"template syntax: {exc.message}")
 
     def digest(self) -> str:
         """Hash of every template file: part of the key of cached renders."""
@@ -102,6 +108,31 @@ class Templates:
 
     def css(self) -> str:
         return self.render(NOTE_TYPES[CardKind.BASIC].css, pygments_css=Markup(pygments_css()))
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltModel:
+    """A note type with its card templates and stylesheet rendered, and the digest of all of it."""
+
+    notetype: NoteType
+    templates: tuple[tuple[str, str, str], ...]
+    """(Anki template name, front, back) for each card template."""
+    css: str
+    digest: str
+
+
+def build_models(templates: Templates) -> dict[CardKind, BuiltModel]:
+    """Render both note types; raises TemplateError when a template is broken."""
+    css = templates.css()
+    models = {}
+    for kind, notetype in NOTE_TYPES.items():
+        sides = tuple(
+            (t.name, templates.card_side(notetype, t.front), templates.card_side(notetype, t.back))
+            for t in notetype.templates
+        )
+        content = json.dumps([notetype.name, notetype.fields, sides, css], ensure_ascii=False)
+        models[kind] = BuiltModel(notetype, sides, css, hashlib.sha256(content.encode()).hexdigest()[:16])
+    return models
 
 
 def _anki_helper(notetype: NoteType, path: Path) -> Callable[[str], Markup]:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .assign_ids import card_headings
 from .diagnostics import Diagnostics, UsageError
 from .files import atomic_write
-from .ids import card_headings, new_id
+from .identity import new_card_id
 from .load import STAGE_DIR_RE, STAGE_FILE, TOPIC_FILE_RE, load_tree
 
 TEMPLATE = """\
@@ -61,5 +62,5 @@ def new_topic(root: Path, stage: str, topic: str) -> Path:
         for heading in card_headings(file, Diagnostics()) or ()
         if heading.card_id
     }
-    atomic_write(path, TEMPLATE.format(card_id=new_id(taken)).encode("utf-8"))
+    atomic_write(path, TEMPLATE.format(card_id=new_card_id(taken)).encode("utf-8"))
     return path

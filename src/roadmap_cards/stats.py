@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
-from .build import check
-from .diagnostics import ContentError
+from .build import checked_content
 from .model import CardKind
 
 
@@ -73,9 +73,7 @@ class Stats:
 
 
 def collect_stats(root: Path, templates_dir: Path | None = None) -> Stats:
-    content = check(root, templates_dir)
-    if content.diagnostics.has_errors:
-        raise ContentError(content.diagnostics.sorted())
+    content = checked_content(root, templates_dir)
     warnings = Counter(d.path for d in content.diagnostics.warnings)
     totals = Counts()
     stages = []
@@ -86,7 +84,7 @@ def collect_stats(root: Path, templates_dir: Path | None = None) -> Stats:
             if result.topic is None:
                 continue
             counts = Counts(warnings=warnings[result.path])
-            for card in result.cards or ():
+            for card in result.cards:
                 counts.cards += 1
                 if card.kind is CardKind.CLOZE:
                     counts.cloze += 1
@@ -95,7 +93,7 @@ def collect_stats(root: Path, templates_dir: Path | None = None) -> Stats:
                     counts.basic += 1
                     counts.reverse += card.reverse
                     counts.anki_cards += 2 if card.reverse else 1
-                counts.sourced += card.source is not None
+                counts.sourced += card.has_source
             stage_stats.topics.append(TopicStats(result.topic.slug, result.topic.title, counts))
             stage_stats.counts.add(counts)
         totals.add(stage_stats.counts)
@@ -129,6 +127,36 @@ def plain_table(stats: Stats) -> str:
         cells += [" " * (widths[i] - _width(cell)) + cell for i, cell in enumerate(row[1:], start=1)]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
+
+
+def rich_table(stats: Stats) -> Any:
+    """The table for a terminal (a `rich` Table): topic names are never cut, numbers give way first."""
+    from rich.table import Table
+
+    names = [stage.slug for stage in stats.stages] + [f"  {t.slug}" for s in stats.stages for t in s.topics]
+    table = Table(title="roadmap-cards stats", show_footer=True)
+    table.add_column("stage / topic", footer="total", no_wrap=True, min_width=max(map(len, names), default=5))
+    for column, header in zip(COLUMNS, HEADERS, strict=True):
+        table.add_column(header, justify="right", footer=str(getattr(stats.totals, column)))
+    table.add_column("floor", justify="right")
+    for stage in stats.stages:
+        done = bool(stage.floor) and stage.counts.cards >= (stage.floor or 0)
+        style = "green" if done else ("yellow" if stage.counts.cards else "dim")
+        table.add_row(
+            f"[bold]{stage.slug}[/bold]",
+            *(str(getattr(stage.counts, column)) for column in COLUMNS),
+            f"[{style}]{progress_text(stage)}[/{style}]",
+        )
+        for topic in stage.topics:
+            warn = topic.counts.warnings
+            table.add_row(
+                f"  {topic.slug}",
+                *(str(getattr(topic.counts, column)) for column in COLUMNS[:-1]),
+                f"[red]{warn}[/red]" if warn else "0",
+                "",
+                style="dim" if not topic.counts.cards else None,
+            )
+    return table
 
 
 def _width(text: str) -> int:

@@ -1,7 +1,8 @@
-"""YAML metadata (`roadmap.yaml`, `stage.yaml`, topic front matter), checked key by key with line numbers.
+"""The metadata of the roadmap, its stages and its topics: `roadmap.yaml`, each `stage.yaml`, and each topic
+file's front matter, read key by key against a small schema, with the line of every problem.
 
 PyYAML alone would take the last of two equal keys and give no line for a value of the wrong type, so the text
-is composed into nodes (which keep their marks) and each key is checked against a small schema.
+is composed into nodes (which keep their marks) and each key is checked against its schema.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Any
 import yaml
 
 from .diagnostics import Diagnostics
-from .model import Source
+from .load import SourceFile, StageFiles
+from .model import Roadmap, Source, Stage, Topic
+from .topicfile import decode
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -173,3 +176,94 @@ def read_meta(
         if spec.required and key not in lines:
             diags.error(path, first_line, f"{what} has no {key!r}")
     return values, lines
+
+
+# --- the three schemas --------------------------------------------------------------------------------------
+
+LANGUAGES = ("zh", "en")
+MAX_DECK_ID = 2**63 - 1
+
+
+def _lang_value(node: yaml.Node) -> str:
+    lang = text_value(node)
+    if lang not in LANGUAGES:
+        raise _Invalid(f"expected one of {', '.join(LANGUAGES)}, got {lang!r}", node)
+    return lang
+
+
+ROADMAP_SCHEMA = {"title": Key(text_value, required=True), "title_en": Key(text_value, required=True)}
+STAGE_SCHEMA = {
+    "deck_id": Key(int_value, required=True),
+    "title": Key(text_value, required=True),
+    "title_en": Key(text_value, required=True),
+    "order": Key(int_value, required=True),
+    "sources": Key(sources_value, required=True),
+    "floor": Key(int_value),
+}
+TOPIC_SCHEMA = {
+    "title": Key(text_value, required=True),
+    "tags": Key(tags_value),
+    "sources": Key(sources_value),
+    "lang": Key(_lang_value),
+    "lint-ignore": Key(tags_value),
+    "order": Key(int_value),
+}
+
+
+def parse_roadmap(file: SourceFile, diags: Diagnostics) -> Roadmap | None:
+    text = decode(file, diags)
+    if text is None:
+        return None
+    found = read_meta(text, file.path, 1, ROADMAP_SCHEMA, diags, "roadmap.yaml")
+    if found is None or not {"title", "title_en"} <= found[0].keys():
+        return None
+    values, lines = found
+    if "::" in values["title"]:
+        diags.error(file.path, lines["title"], "title must not contain '::' (Anki reads it as a sub-deck)")
+        return None
+    return Roadmap(title=values["title"], title_en=values["title_en"], path=file.path)
+
+
+def parse_stage(files: StageFiles, diags: Diagnostics) -> Stage:
+    """The stage described by `stage.yaml`. Problems are reported; a stage is returned all the same (with
+    placeholders for what is missing), so that its topic files are still checked in the same run."""
+    file = files.stage_yaml
+    text = decode(file, diags)
+    found = read_meta(text, file.path, 1, STAGE_SCHEMA, diags, "stage.yaml") if text is not None else None
+    values, lines = found if found is not None else ({}, {})
+    if "deck_id" in values and not 1 <= values["deck_id"] <= MAX_DECK_ID:
+        diags.error(file.path, lines["deck_id"], "deck_id must be a positive 63-bit number")
+    if "::" in values.get("title", ""):
+        diags.error(file.path, lines["title"], "title must not contain '::' (Anki reads it as a sub-deck)")
+    if "floor" in values and values["floor"] < 0:
+        diags.error(file.path, lines["floor"], "floor must not be negative")
+    return Stage(
+        slug=files.slug,
+        number=files.slug[:2],
+        deck_id=values.get("deck_id", 1),
+        title=values.get("title", files.slug),
+        title_en=values.get("title_en", files.slug),
+        order=values.get("order", int(files.slug[:2])),
+        sources=values.get("sources", ()),
+        floor=values.get("floor"),
+        path=file.path,
+    )
+
+
+def parse_topic_meta(front: str, stage: Stage, path: Path, diags: Diagnostics) -> Topic | None:
+    """The topic described by a file's front matter (which starts on line 2), or None when it has no title."""
+    found = read_meta(front, path, 2, TOPIC_SCHEMA, diags, "front matter")
+    if found is None or "title" not in found[0]:
+        return None
+    values = found[0]
+    return Topic(
+        stage=stage,
+        slug=path.stem,
+        title=values["title"],
+        tags=values.get("tags", ()),
+        sources=values.get("sources", ()),
+        lang=values.get("lang", "zh"),
+        path=path,
+        lint_ignore=frozenset(values.get("lint-ignore", ())),
+        order=values.get("order"),
+    )

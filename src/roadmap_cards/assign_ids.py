@@ -1,14 +1,14 @@
 """`roadmap-cards ids`: give every card heading that lacks one a fresh, unique id, touching nothing else.
 
-Ids are the notes' identity in every learner's collection, so contributors should never have to invent them.
-A new id is random (not derived from the question, which will be edited), and unique across all of `decks/`.
+Ids are the notes' identity in every learner's collection (`identity.py`), so contributors should never have to
+invent them. A new id is unique across all of `decks/`.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,12 +16,11 @@ from mdit_py_plugins.attrs.parse import ParseError, parse
 
 from .diagnostics import Diagnostics
 from .files import atomic_write
+from .identity import new_card_id
 from .load import SourceFile, load_tree
 from .markdown import markdown
-from .parse import read_topic_text
+from .topicfile import read_topic_text
 
-ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
-ID_LENGTH = 8
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
@@ -49,16 +48,6 @@ def card_headings(file: SourceFile, diags: Diagnostics) -> list[Heading] | None:
     return headings
 
 
-def new_id(taken: set[str]) -> str:
-    while True:
-        candidate = secrets.choice(ID_ALPHABET[:26]) + "".join(
-            secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH - 1)
-        )
-        if candidate not in taken:
-            taken.add(candidate)
-            return candidate
-
-
 def with_id(line: str, card_id: str) -> str:
     """The heading line with `#card_id` added: into its attribute block, or as a new block at its end."""
     body = line.rstrip("\r\n")
@@ -81,7 +70,9 @@ class AddedId:
     card_id: str
 
 
-def add_missing_ids(root: Path, diags: Diagnostics, only: list[Path] | None = None) -> list[AddedId]:
+def add_missing_ids(
+    root: Path, diags: Diagnostics, only: list[Path] | None = None, choose: Callable[[str], str] = secrets.choice
+) -> list[AddedId]:
     """Write an id into every card heading under `root` that has none (only in the files `only`, if given).
 
     New ids are unique across all of `root`. Returns what was added.
@@ -110,7 +101,7 @@ def add_missing_ids(root: Path, diags: Diagnostics, only: list[Path] | None = No
         text = file.data.decode("utf-8")
         lines = list(_lines(text))
         for heading in missing:
-            card_id = new_id(taken)
+            card_id = new_card_id(taken, choose)
             lines[heading.line] = with_id(lines[heading.line], card_id)
             added.append(AddedId(file.path, heading.line + 1, card_id))
         atomic_write(file.path, "".join(lines).encode("utf-8"))

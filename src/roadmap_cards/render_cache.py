@@ -1,0 +1,81 @@
+"""The render cache: each topic file's compile result from the last build, reused while nothing it depends on
+changed (the file, its stage, the templates, the roadmap, this package's code, the images it shows).
+
+It lives in the output folder (`dist/.cache/`); a missing or unreadable cache only makes a build slower.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import __version__
+from .files import atomic_write
+from .load import SourceFile
+from .media import is_current
+from .model import Stage
+
+if TYPE_CHECKING:
+    from .content import TopicResult
+
+CACHE_DIR = ".cache"
+CACHE_FILE = "rendered.pickle"
+
+
+class RenderCache:
+    """Compile results keyed by a hash of everything they depend on."""
+
+    def __init__(self, path: Path, entries: dict[str, TopicResult]) -> None:
+        self.path = path
+        self.entries = entries
+        self.fresh: dict[str, TopicResult] = {}
+        self._salt = b""
+
+    @classmethod
+    def open(cls, out: Path) -> RenderCache:
+        """The cache of the build that writes to `out`."""
+        path = out / CACHE_DIR / CACHE_FILE
+        try:
+            with path.open("rb") as stream:
+                loaded = pickle.load(stream)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            loaded = {}  # a missing or unreadable cache is only a slower build
+        return cls(path, loaded if isinstance(loaded, dict) else {})
+
+    def salt(self, *parts: str) -> None:
+        """What every entry depends on besides its own file (the templates' digest, the roadmap, …)."""
+        self._salt = "\n".join((__version__, _code_digest(), *parts)).encode()
+
+    def key(self, stage: Stage, file: SourceFile) -> str:
+        sha = hashlib.sha256(self._salt)
+        sha.update(repr(stage).encode() + b"\0" + str(file.path).encode() + b"\0" + file.data)
+        return sha.hexdigest()
+
+    def get(self, stage: Stage, file: SourceFile) -> TopicResult | None:
+        key = self.key(stage, file)
+        result = self.entries.get(key)
+        if result is None or not all(is_current(ref) for note in result.notes for ref in note.media):
+            return None
+        self.fresh[key] = result
+        return result
+
+    def put(self, stage: Stage, file: SourceFile, result: TopicResult) -> None:
+        if not any(d.severity == "error" for d in result.diagnostics):
+            self.fresh[self.key(stage, file)] = result
+
+    def save(self) -> None:
+        """Keep this build's entries (only those: entries of files since changed or removed are dropped)."""
+        if self.fresh.keys() == self.entries.keys():
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.path, pickle.dumps(self.fresh, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _code_digest() -> str:
+    """Hash of this package's own code, so that a cache never outlives the code that filled it."""
+    sha = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        sha.update(path.read_bytes())
+    return sha.hexdigest()
