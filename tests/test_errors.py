@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
 from roadmap_cards.build import check
 from roadmap_cards.cli import main
+from roadmap_cards.render import default_templates_dir
 
 OK_CARD = "## 问题 {#ok-card}\n\n答案。\n"
 
@@ -227,3 +229,49 @@ def test_all_errors_of_a_run_are_reported_together_with_exit_1(stage, runner):
         "roadmap-cards: 3 errors, no warnings",
     ]
     assert "Traceback" not in result.output
+
+
+def everything(decks) -> list[str]:
+    return [d.format() for d in check(decks.root).diagnostics.sorted()]
+
+
+def test_a_broken_roadmap_yaml_does_not_hide_the_topics_errors(stage):
+    stage.write("roadmap.yaml", "title: [unclosed\n")
+    stage.topic("01-lang/a.md", "A", "## 无答案 {#no-answer}\n")
+    assert errors(stage) == [
+        "decks/01-lang/a.md:7: error: card has an empty answer",
+        "decks/roadmap.yaml:1: error: invalid YAML in roadmap.yaml: did not find expected ',' or ']' "
+        "(while parsing a flow sequence that starts at line 1)",
+    ]
+
+
+def test_a_missing_roadmap_yaml_does_not_hide_the_topics_errors(stage):
+    (stage.root / "roadmap.yaml").unlink()
+    stage.topic("01-lang/a.md", "A", "## 无答案 {#no-answer}\n")
+    assert errors(stage) == [
+        "decks/01-lang/a.md:7: error: card has an empty answer",
+        "decks/roadmap.yaml: error: missing roadmap.yaml (it holds the roadmap's title, the parent deck name)",
+    ]
+
+
+def test_a_card_with_an_error_still_gets_the_checks_across_files_and_the_lint(stage):
+    stage.topic("01-lang/a.md", "A", "## 为什么要分页？ {#same-id}\n\n答案。\n")
+    stage.topic("01-lang/b.md", "B", "## vLLM 是否分页？ {#same-id .flip}\n\n是。\n")
+    assert everything(stage) == [
+        "decks/01-lang/a.md:7: error: duplicate card id 'same-id' (also at decks/01-lang/b.md:7)",
+        "decks/01-lang/b.md:7: error: unknown class '.flip' (known: .reverse)",
+        "decks/01-lang/b.md:7: warning[yes-no-question]: yes/no question: ask what, why, how much or which instead",
+        "decks/01-lang/b.md:7: error: duplicate card id 'same-id' (also at decks/01-lang/a.md:7)",
+    ]
+
+
+def test_an_anki_template_that_does_not_nest_is_an_error_of_check(stage, tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(default_templates_dir(), templates)
+    back = templates / "anki" / "basic-back.html.j2"
+    back.write_text(back.read_text(encoding="utf-8") + '{{ anki("#extra") }}\n', encoding="utf-8")
+    stage.topic("01-lang/a.md", "A", OK_CARD)
+    assert [d.format() for d in check(stage.root, templates).diagnostics.sorted()] == [
+        f"{templates.relative_to(tmp_path)}/anki/basic-back.html.j2: error: as an Anki card template: "
+        "{{#extra}} is never closed"
+    ]

@@ -37,6 +37,7 @@ def test_preview_writes_a_page_per_stage_an_index_and_assets(preview_decks, runn
     assert result.stdout == "wrote 7 cards in 2 stages to site/index.html\n"
     site = in_tmp / "site"
     assert sorted(p.name for p in site.iterdir()) == [
+        ".roadmap-cards-preview.json",
         "01-lang.html",
         "06-llm.html",
         "assets",
@@ -65,6 +66,47 @@ def _media_name(decks) -> str:
     content = compile_content(decks.root)
     [name] = {ref.name for stage in content.stages for note in stage.notes for ref in note.media}
     return name.removeprefix("rc-")
+
+
+def test_preview_never_deletes_what_it_did_not_write(preview_decks, runner, in_tmp):
+    mine = in_tmp / "mine"
+    (mine / "assets").mkdir(parents=True)
+    (mine / "assets" / "photo.jpg").write_bytes(b"a learner's own file")
+    refused = runner.invoke(main, ["preview", "--out", "mine"])
+    assert refused.exit_code == 2
+    assert refused.stderr == (
+        "roadmap-cards: error: mine is not empty and was not written by `roadmap-cards preview`: "
+        "choose another --out, or empty it first\n"
+    )
+    assert [p.relative_to(mine).as_posix() for p in sorted(mine.rglob("*"))] == ["assets", "assets/photo.jpg"]
+
+    assert runner.invoke(main, ["preview", "--out", "site"]).exit_code == 0
+    (in_tmp / "site" / "assets" / "notes.txt").write_text("mine too")
+    shutil.rmtree(preview_decks.root / "06-llm")  # a stage goes: its page and its image go with it
+    assert runner.invoke(main, ["preview", "--out", "site"]).exit_code == 0
+    site = in_tmp / "site"
+    assert sorted(p.name for p in site.iterdir()) == [
+        ".roadmap-cards-preview.json",
+        "01-lang.html",
+        "assets",
+        "index.html",
+    ]
+    assert (site / "assets" / "notes.txt").read_text() == "mine too"
+
+
+def test_preview_draws_anki_built_in_fields(basic_decks, runner, in_tmp, tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(PROJECT / "templates", templates)
+    back = templates / "anki" / "basic-back.html.j2"
+    back.write_text(
+        back.read_text(encoding="utf-8")
+        + '<p class="x">{{ anki("Tags") }}|{{ anki("Deck") }}|{{ anki("text:answer") }}</p>\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(main, ["preview", "--templates", str(templates)])
+    assert result.exit_code == 0, result.output
+    page = (in_tmp / "preview" / "01-lang.html").read_text(encoding="utf-8")
+    assert '<p class="x">roadmap::01-lang::cuda|测试路线图::01 语言|32 个线程。\n</p>' in page
 
 
 def test_preview_refuses_content_with_errors(basic_decks, runner, in_tmp):

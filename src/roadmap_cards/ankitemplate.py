@@ -60,6 +60,14 @@ def _parse(template: str) -> list[object]:
     return root
 
 
+def check_template(template: str) -> None:
+    """Raise AnkiTemplateError when the template's sections do not nest (Anki would refuse it too)."""
+    _parse(template)
+
+
+_TAGS_RE = re.compile(r"<[^>]*>")
+
+
 def render(
     template: str,
     fields: dict[str, str],
@@ -67,19 +75,30 @@ def render(
     cloze: int | None = None,
     answer: bool = False,
     front_side: str = "",
+    special: dict[str, str] | None = None,
 ) -> str:
-    """One side of a card: `cloze` is the card's cloze number (1-based) for cloze note types."""
+    """One side of a card: `cloze` is the card's cloze number (1-based) for cloze note types; `special` holds
+    Anki's built-in fields (`Tags`, `Deck`, `Type`, `Card`, …)."""
+    special = special or {}
 
-    def value(name: str) -> str:
-        if name == "FrontSide":
+    def value(expression: str) -> str:
+        *filters, name = expression.split(":")
+        if name == "FrontSide" and not filters:
             return front_side
-        if name.startswith("cloze:"):
-            if cloze is None:
-                raise AnkiTemplateError(f"{{{{{name}}}}} on a card without a cloze number")
-            return render_cloze(fields[name.removeprefix("cloze:")], cloze, answer=answer)
-        if name not in fields:
+        if name in fields:
+            text = fields[name]
+        elif name in special:
+            text = special[name]
+        else:
             raise AnkiTemplateError(f"unknown field {name!r}")
-        return fields[name]
+        for applied in reversed(filters):  # Anki applies a chain of filters from the field outwards
+            if applied == "cloze":
+                if cloze is None:
+                    raise AnkiTemplateError(f"{{{{{expression}}}}} on a card without a cloze number")
+                text = render_cloze(text, cloze, answer=answer)
+            elif applied == "text":
+                text = _TAGS_RE.sub("", text)
+        return text
 
     def walk(nodes: list[object]) -> str:
         parts = []

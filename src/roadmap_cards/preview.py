@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,12 +18,15 @@ from markupsafe import Markup
 from .ankitemplate import render
 from .build import checked_content
 from .content import Content
-from .model import CardInfo, CardKind, Note
+from .diagnostics import UsageError, display_path
+from .files import atomic_write
+from .model import CardInfo, CardKind, Note, Roadmap
 from .notetypes import NOTE_TYPES
 from .render import BuiltModel
 
 MATHJAX_FILE = Path("static") / "mathjax" / "es5" / "tex-svg.js"
 STATIC_FILES = ("preview.css", "preview.js")
+MANIFEST_FILE = ".roadmap-cards-preview.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,28 +93,23 @@ def mathjax_source() -> Path | None:
 
 
 def build_preview(root: Path, out: Path, templates_dir: Path | None = None) -> PreviewReport:
-    """Write the preview site into `out` (its previous contents made by us are replaced)."""
+    """Write the preview site into `out`: a new folder, or one an earlier preview wrote (whose files are
+    replaced; files of its own that are no longer part of the site are removed, nothing else is touched)."""
     content = checked_content(root, templates_dir)
     assert content.roadmap is not None and content.templates is not None and content.models is not None
-    models = content.models
-    stages = _preview_stages(content, models)
-
-    out.mkdir(parents=True, exist_ok=True)
-    assets = out / "assets"
-    if assets.exists():
-        shutil.rmtree(assets)
-    assets.mkdir()
+    stages = _preview_stages(content, content.roadmap, content.models)
+    site = _Site(out)
     static = content.templates.folder / "preview"
     for name in STATIC_FILES:
-        shutil.copyfile(static / name, assets / name)
-    (assets / "card.css").write_text(models[CardKind.BASIC].css, encoding="utf-8")
+        site.write(f"assets/{name}", (static / name).read_bytes())
+    site.write("assets/card.css", content.models[CardKind.BASIC].css.encode())
     mathjax = mathjax_source()
     if mathjax is not None:
-        shutil.copyfile(mathjax, assets / "tex-svg.js")
+        site.write("assets/tex-svg.js", mathjax.read_bytes())
     for stage_content in content.stages:
         for note in stage_content.notes:
             for ref in note.media:
-                shutil.copyfile(ref.path, out / ref.name)
+                site.write(ref.name, ref.path.read_bytes())
 
     search = [
         {
@@ -129,23 +126,57 @@ def build_preview(root: Path, out: Path, templates_dir: Path | None = None) -> P
         for topic in stage.topics
         for card in topic.cards
     ]
-    (assets / "search-index.js").write_text(
-        "window.RC_SEARCH = " + json.dumps(search, ensure_ascii=False) + ";\n", encoding="utf-8"
-    )
+    site.write("assets/search-index.js", f"window.RC_SEARCH = {json.dumps(search, ensure_ascii=False)};\n".encode())
     context = {"roadmap": content.roadmap, "stages": stages, "mathjax": mathjax is not None}
     for stage in (stage for stage in stages if stage.cards):
         html = content.templates.render("preview/stage.html.j2", stage=stage, **context)
-        (out / stage.filename).write_text(html + "\n", encoding="utf-8")
-    index = out / "index.html"
-    index.write_text(content.templates.render("preview/index.html.j2", **context) + "\n", encoding="utf-8")
-    return PreviewReport(index, len(stages), sum(stage.cards for stage in stages), mathjax is not None)
+        site.write(stage.filename, (html + "\n").encode())
+    site.write("index.html", (content.templates.render("preview/index.html.j2", **context) + "\n").encode())
+    site.finish()
+    return PreviewReport(out / "index.html", len(stages), sum(stage.cards for stage in stages), mathjax is not None)
 
 
-def _preview_stages(content: Content, models: dict[CardKind, BuiltModel]) -> list[PreviewStage]:
+class _Site:
+    """The preview folder: refuses a folder it did not write, and records what it writes in a manifest, so
+    that a later preview removes only its own stale files."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.manifest = out / MANIFEST_FILE
+        self.written: list[str] = []
+        self.previous: list[str] = []
+        if self.manifest.is_file():
+            try:
+                data = json.loads(self.manifest.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                data = []
+            self.previous = [name for name in data if isinstance(name, str)] if isinstance(data, list) else []
+        elif out.exists() and any(out.iterdir()):
+            raise UsageError(
+                f"{display_path(out)} is not empty and was not written by `roadmap-cards preview`: "
+                "choose another --out, or empty it first"
+            )
+
+    def write(self, name: str, data: bytes) -> None:
+        path = self.out / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, data)
+        self.written.append(name)
+
+    def finish(self) -> None:
+        for name in sorted(set(self.previous) - set(self.written)):
+            stale = self.out / name
+            if ".." not in Path(name).parts and not Path(name).is_absolute() and stale.is_file():
+                stale.unlink()
+        atomic_write(self.manifest, (json.dumps(sorted(self.written), indent=0) + "\n").encode())
+
+
+def _preview_stages(content: Content, roadmap: Roadmap, models: dict[CardKind, BuiltModel]) -> list[PreviewStage]:
     stages = []
     for stage_content in content.stages:
         stage = stage_content.stage
         preview = PreviewStage(stage.slug, stage.number, stage.title, stage.title_en, stage.floor)
+        deck = stage.deck_name(roadmap)
         for result in stage_content.topics:
             if result.topic is None:
                 continue
@@ -154,7 +185,7 @@ def _preview_stages(content: Content, models: dict[CardKind, BuiltModel]) -> lis
             for card in result.cards:
                 note = notes[card.id]
                 preview.notes += 1
-                for item in _anki_cards(card, note, models[card.kind]):
+                for item in _anki_cards(card, note, models[card.kind], deck):
                     topic.cards.append(item)
                     preview.counts[item.kind] += 1
             preview.topics.append(topic)
@@ -162,17 +193,26 @@ def _preview_stages(content: Content, models: dict[CardKind, BuiltModel]) -> lis
     return stages
 
 
-def _anki_cards(card: CardInfo, note: Note, model: BuiltModel) -> list[PreviewCard]:
+def _anki_cards(card: CardInfo, note: Note, model: BuiltModel, deck: str) -> list[PreviewCard]:
     """The Anki cards a note makes, each rendered front and back through the note type's own templates."""
     fields = dict(zip(NOTE_TYPES[card.kind].fields, note.fields, strict=True))
+    special = {
+        "Tags": " ".join(note.tags),
+        "Type": model.notetype.name,
+        "Deck": deck,
+        "Subdeck": deck.rsplit("::", 1)[-1],
+        "CardFlag": "",
+        "CardID": "",
+    }
     search_text = f"{card.id} {card.text} {' '.join(note.tags)}".lower()
     question = card.question
     cards = []
     for template_name, front_template, back_template in model.templates:
+        special["Card"] = template_name
         if card.kind is CardKind.CLOZE:
             for number in card.cloze_numbers:
-                front = render(front_template, fields, cloze=number)
-                back = render(back_template, fields, cloze=number, answer=True, front_side=front)
+                front = render(front_template, fields, cloze=number, special=special)
+                back = render(back_template, fields, cloze=number, answer=True, front_side=front, special=special)
                 cards.append(
                     PreviewCard(
                         f"card-{card.id}-c{number}",
@@ -189,8 +229,8 @@ def _anki_cards(card: CardInfo, note: Note, model: BuiltModel) -> list[PreviewCa
         else:
             if template_name == "reverse" and not card.reverse:
                 continue
-            front = render(front_template, fields)
-            back = render(back_template, fields, answer=True, front_side=front)
+            front = render(front_template, fields, special=special)
+            back = render(back_template, fields, answer=True, front_side=front, special=special)
             kind = "reverse" if template_name == "reverse" else "basic"
             label = "反向" if kind == "reverse" else "问答"
             cards.append(
