@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from roadmap_cards import __version__
 from roadmap_cards.cli import main
+from roadmap_cards.diagnostics import FileError
+from roadmap_cards.lint import RULES
+
+PROJECT = Path(__file__).parents[1]
 
 
 def test_version(runner):
@@ -77,3 +87,59 @@ def test_bad_source_date_epoch(basic_decks, runner, in_tmp, monkeypatch):
     result = runner.invoke(main, ["build"])
     assert result.exit_code == 2
     assert result.stderr == "roadmap-cards: error: SOURCE_DATE_EPOCH must be a whole number of seconds, not 'soon'\n"
+
+
+def test_command_list_shows_whole_summaries(runner):
+    result = runner.invoke(main, ["--help"])
+    listed = result.stdout.split("Commands:\n", 1)[1].splitlines()
+    assert [line.split()[0] for line in listed] == sorted(main.commands)
+    for line in listed:
+        summary = line.split(maxsplit=1)[1]
+        assert summary.endswith(".") and "..." not in summary, line
+
+
+def test_readme_lists_every_command_and_only_those():
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    documented = re.findall(r"^\| `roadmap-cards ([a-z]+)\b", readme, re.M)
+    assert sorted(documented) == sorted(main.commands)
+
+
+def test_contributing_lists_every_lint_rule_in_order():
+    contributing = (PROJECT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    assert re.findall(r"^\| `([a-z-]+)` \|", contributing, re.M) == list(RULES)
+
+
+def run_cli(*args: str, **kwargs) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "roadmap_cards", *args], capture_output=True, text=True, **kwargs)
+
+
+def test_a_closed_pipe_ends_quietly():
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `roadmap-cards rules | head -0`: the reader is gone before the first line
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "roadmap_cards", "rules"], stdout=write_end, stderr=subprocess.PIPE, text=True
+        )
+    finally:
+        os.close(write_end)
+    assert (result.returncode, result.stderr) == (1, "")
+
+
+def test_preview_open_says_when_no_browser_opens(basic_decks, in_tmp):
+    result = run_cli("preview", "--open", env={**os.environ, "BROWSER": "false"})
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "notice: no web browser could be opened; open preview/index.html yourself\n"
+
+
+def test_an_unwritable_file_is_an_error_naming_it(basic_decks, runner, in_tmp):
+    (basic_decks.root / "cards.lock").mkdir()
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 1
+    assert result.stderr.endswith("roadmap-cards: error: decks/cards.lock: Is a directory\n")
+    assert "Traceback" not in result.output
+
+
+def test_an_os_error_without_a_file_has_no_empty_name():
+    assert FileError.from_os_error(OSError(28, "No space left on device")).format_message() == (
+        "No space left on device"
+    )

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import time
+
+from rich.console import Console
 
 from ankihelp import notes_by_id, open_collection
 from roadmap_cards.cli import main
+from roadmap_cards.stats import collect_stats, rich_table
 
 # --- new ----------------------------------------------------------------------------------------------------
 
@@ -128,3 +133,37 @@ def test_import_with_a_deck_prefix(basic_decks, runner, in_tmp):
     col.close()
     bad = runner.invoke(main, ["import", "--collection", "profile/collection.anki2", "--deck-prefix", "::Study"])
     assert bad.exit_code == 2
+
+
+def test_stats_table_fits_80_columns_with_whole_topic_names(basic_decks):
+    basic_decks.topic("06-llm/fp8-and-kv-quantization.md", "量化", "## 问题 {#q-card}\n\n答案。\n")
+    console = Console(width=80, file=io.StringIO(), color_system=None)
+    console.print(rich_table(collect_stats(basic_decks.root)))
+    lines = console.file.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert lines[2].split() == ["stage", "/", "topic", "cards", "basic", "rev", "cloze", "anki", "src", "warn", "floor"]
+    assert any(line.split()[:2] == ["fp8-and-kv-quantization", "1"] for line in lines)
+
+
+def test_a_returning_card_is_reported_when_the_import_itself_untags_it(basic_decks, runner, in_tmp, monkeypatch):
+    """The restored card's package copy is newer than the collection's, so Anki's import updates the note
+    (dropping the tag) before roadmap-cards looks at it: it must still say the card is back."""
+    open_collection(in_tmp / "profile").close()
+    args = ["import", "--collection", "profile/collection.anki2"]
+    assert runner.invoke(main, args).exit_code == 0
+    basic_decks.topic("06-llm/kv-cache.md", "键值缓存 (KV cache)", "## 换了一张卡 {#kv-other}\n\n新的。\n")
+    assert runner.invoke(main, args).stdout.splitlines()[1:] == [
+        "1 note(s) no longer in the sources, tagged roadmap::removed:",
+        "  kv-bytes",
+    ]
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(time.time()) + 3600))  # an edit made an hour from now
+    basic_decks.topic("06-llm/back.md", "回来", "## 每个 token 的 KV cache 字节数公式是什么？ {#kv-bytes}\n\n2LHdb。\n")
+    restored = runner.invoke(main, args)
+    assert restored.stdout.splitlines() == [
+        "imported into profile/collection.anki2: 0 new, 1 updated, 4 unchanged, 0 conflicting",
+        "back in the sources, roadmap::removed tag removed: kv-bytes",
+    ]
+    col = open_collection(in_tmp / "profile")
+    note = col.get_note(notes_by_id(col)["kv-bytes"])
+    assert not note.has_tag("roadmap::removed") and "2LHdb" in note["answer"]
+    col.close()

@@ -78,17 +78,20 @@ def import_into_collection(
                 decks = [replace(deck, name=f"{prefix}::{deck.name}") for deck in plan.decks]
                 package = Path(scratch) / "prefixed.apkg"
                 write_package(replace(plan, decks=decks), package)
+            current = {sn.note.card_id for deck in plan.decks for sn in deck.notes}
+            # Notes tagged removed that are back: the import may update them (and so drop the tag) itself.
+            returning = {card_id for card_id in _tagged_removed(col) if card_id in current}
             options = col._backend.get_import_anki_package_presets()
             response = col.import_anki_package(
                 anki.ImportAnkiPackageRequest(package_path=str(package), options=options)
             )
             log = response.log
-            current = {sn.note.card_id for deck in plan.decks for sn in deck.notes}
-            removed, restored = _mark_removed(col, current)
-            if restored:
+            removed, untagged = _mark_removed(col, current)
+            restored = sorted(returning | set(untagged))
+            if untagged:
                 # Taking the tag off stamped those notes with the current time, newer than the package: import
                 # them once more, stamped newer still, so that their text is the restored card's.
-                newer, wanted = int(time.time()) + 1, set(restored)
+                newer, wanted = int(time.time()) + 1, set(untagged)
                 again_decks = [
                     replace(
                         deck,
@@ -113,11 +116,20 @@ def import_into_collection(
         col.close()
 
 
-def _mark_removed(col: Any, current: set[str]) -> tuple[list[str], list[str]]:
+def _our_notes(col: Any) -> list[int]:
     model_ids = [notetype.model_id for notetype in NOTE_TYPES.values()]
-    note_ids = col.db.list(f"select id from notes where mid in ({', '.join('?' * len(model_ids))})", *model_ids)
+    return list(col.db.list(f"select id from notes where mid in ({', '.join('?' * len(model_ids))})", *model_ids))
+
+
+def _tagged_removed(col: Any) -> list[str]:
+    """Card ids of our notes that carry the removed tag."""
+    return [note["id"] for note in map(col.get_note, _our_notes(col)) if note.has_tag(REMOVED_TAG)]
+
+
+def _mark_removed(col: Any, current: set[str]) -> tuple[list[str], list[str]]:
+    """Tag our notes whose card is gone, untag those whose card is back; returns (gone, untagged)."""
     removed, restored, changed = [], [], []
-    for note_id in note_ids:
+    for note_id in _our_notes(col):
         note = col.get_note(note_id)
         card_id = note["id"]
         if card_id not in current and not note.has_tag(REMOVED_TAG):

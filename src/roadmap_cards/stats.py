@@ -129,16 +129,23 @@ def plain_table(stats: Stats) -> str:
     return "\n".join(lines)
 
 
+SHORT_HEADERS = ("cards", "basic", "rev", "cloze", "anki", "src", "warn")
+LEGEND = "rev: with a reverse card · anki: cards in Anki · src: citing their own source · warn: lint warnings"
+
+
 def rich_table(stats: Stats) -> Any:
-    """The table for a terminal (a `rich` Table): topic names are never cut, numbers give way first."""
+    """The table for a terminal (a `rich` Table), readable at 80 columns: short headers with a legend, topic
+    names never cut."""
+    from rich import box
     from rich.table import Table
 
     names = [stage.slug for stage in stats.stages] + [f"  {t.slug}" for s in stats.stages for t in s.topics]
-    table = Table(title="roadmap-cards stats", show_footer=True)
+    table = Table(title="roadmap-cards stats", caption=LEGEND, show_footer=True, box=box.SIMPLE_HEAD, padding=(0, 0))
     table.add_column("stage / topic", footer="total", no_wrap=True, min_width=max(map(len, names), default=5))
-    for column, header in zip(COLUMNS, HEADERS, strict=True):
-        table.add_column(header, justify="right", footer=str(getattr(stats.totals, column)))
-    table.add_column("floor", justify="right")
+    for column, header in zip(COLUMNS, SHORT_HEADERS, strict=True):
+        footer = str(getattr(stats.totals, column))
+        table.add_column(header, justify="right", footer=footer, no_wrap=True, min_width=max(len(header), len(footer)))
+    table.add_column("floor", justify="right", no_wrap=True)
     for stage in stats.stages:
         done = bool(stage.floor) and stage.counts.cards >= (stage.floor or 0)
         style = "green" if done else ("yellow" if stage.counts.cards else "dim")
