@@ -97,6 +97,10 @@ def write_package(plan: PackagePlan, target: Path) -> None:
     os.close(fd)
     try:
         connection = sqlite3.connect(db_path)
+        # A scratch file, read once into the zip and deleted: no journal and no disk syncs (genanki creates its
+        # tables one statement at a time, and each would otherwise sync the disk).
+        connection.execute("PRAGMA journal_mode = OFF")
+        connection.execute("PRAGMA synchronous = OFF")
         try:
             genanki.Package(decks).write_to_db(connection.cursor(), timestamp, itertools.count(timestamp * 1000))
             connection.commit()
