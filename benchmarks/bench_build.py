@@ -145,8 +145,8 @@ def parse_timings(stderr: str) -> dict[str, float]:
 def raw_input_from_cache(out: Path, data_path: Path) -> None:
     """The pre-rendered fields, taken from the build's cache, in the plain form the raw script reads."""
     from roadmap_cards.notetypes import NOTE_TYPES
-    from roadmap_cards.render import Templates, build_models, default_templates_dir
     from roadmap_cards.render_cache import CACHE_DIR, CACHE_FILE
+    from roadmap_cards.templating import Templates, build_models, default_templates_dir
 
     results = pickle.loads((out / CACHE_DIR / CACHE_FILE).read_bytes()).values()
     built = build_models(Templates(default_templates_dir()))

@@ -9,7 +9,7 @@ import pytest
 
 from roadmap_cards.build import check
 from roadmap_cards.cli import main
-from roadmap_cards.render import default_templates_dir
+from roadmap_cards.templating import default_templates_dir
 
 OK_CARD = "## 问题 {#ok-card}\n\n答案。\n"
 

@@ -13,7 +13,7 @@ from roadmap_cards.diagnostics import ContentError
 from roadmap_cards.highlight import highlight_code, split_cloze_markers
 from roadmap_cards.identity import note_guid
 from roadmap_cards.markdown import markdown, render_tokens
-from roadmap_cards.render import Templates, default_templates_dir
+from roadmap_cards.templating import Templates, default_templates_dir
 
 
 def html(source: str) -> str:

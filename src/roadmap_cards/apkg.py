@@ -21,7 +21,7 @@ import genanki
 
 from .model import CardKind
 from .package_plan import PackagePlan
-from .render import BuiltModel
+from .templating import BuiltModel
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 

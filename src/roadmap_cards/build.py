@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .apkg import write_package
 from .content import Content, compile_content
 from .diagnostics import Diagnostic
 from .outputs import PackageReport, PackageWriter, write_outputs
@@ -44,12 +43,12 @@ def build(
     parallel: Parallelism = SERIAL_WHEN_SMALL,
     use_cache: bool = True,
     locked: bool = False,
-    write: PackageWriter = write_package,
+    write: PackageWriter | None = None,
 ) -> BuildReport:
     """Build `out/<stage>.apkg` for every stage with cards and `out/all.apkg`; raise ContentError on errors.
 
     With `locked`, a build that would change `cards.lock` is an error instead (for CI: the lock was not
-    committed with the cards it describes). `write` writes one package (a parameter for tests).
+    committed with the cards it describes). `write` writes one package (default: `apkg.write_package`).
     """
     with paused_cycle_collector():
         # 1. compile: load, parse and render every topic (from the cache when unchanged), check across files

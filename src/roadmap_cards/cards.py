@@ -22,16 +22,12 @@ from .markdown import markdown
 from .media import image_line, resolve_image
 from .metadata import parse_topic_meta
 from .model import Card, CardKind, MediaRef, Segment, Stage, Topic
+from .sections import Block, split_sections
 from .tokens import walk
 from .topicfile import read_topic_text
 
-SOURCE_MARKERS = ("来源：", "来源:", "Source:", "Sources:")
-EXTRA_MARKERS = ("补充：", "补充:", "Extra:")
 KNOWN_ATTRIBUTES = ("id", "class", "lint-ignore")
 KNOWN_CLASSES = ("reverse",)
-
-Block = list[Token]
-"""A top-level Markdown block: its tokens."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +132,9 @@ class _CardParser:
         if not question_text:
             self.diags.error(self.path, line, "card has an empty question")
 
-        answer_blocks, extra_blocks, source_blocks = self.split_body(tokens[start + 3 : end])
+        answer_blocks, extra_blocks, source_blocks = split_sections(
+            tokens[start + 3 : end], self.path, self.line, self.diags
+        )
         if not answer_blocks:
             self.diags.error(self.path, line, "card has an empty answer")
         question = Segment(question_text, line, (inline,))
@@ -172,47 +170,6 @@ class _CardParser:
             cloze_numbers=cloze_numbers,
         )
 
-    def split_body(self, tokens: list[Token]) -> tuple[list[Block], list[Block], list[Block]]:
-        """Group a card's body into top-level blocks: the answer, the `补充：` extra, the `来源：` source.
-
-        The source is a paragraph starting with the marker, or the marker alone followed by one list, and it
-        comes last; the extra runs from its marker to the source (or the end).
-        """
-        blocks: list[Block] = []
-        current: Block = []
-        for token in tokens:
-            current.append(token)
-            if token.level == 0 and token.nesting <= 0:
-                blocks.append(current)
-                current = []
-        parts: dict[str, list[Block]] = {"answer": [], "extra": [], "source": []}
-        state = "answer"
-        source_marker_alone = False
-        for block in blocks:
-            kind = _marker_kind(block)
-            if state == "source" and (
-                kind
-                or not source_marker_alone
-                or parts["source"]
-                or block[0].type not in ("bullet_list_open", "ordered_list_open")
-            ):
-                self.diags.error(
-                    self.path,
-                    self.line(block[0].map[0] if block[0].map else 0),
-                    "the '来源：'/'Source:' part must come last in its card",
-                )
-                break
-            if kind == "source":
-                state = "source"
-                block = _strip_marker(block, SOURCE_MARKERS)
-                source_marker_alone = not block
-            elif kind == "extra" and state == "answer":
-                state = "extra"
-                block = _strip_marker(block, EXTRA_MARKERS)
-            if block:
-                parts[state].append(block)
-        return parts["answer"], parts["extra"], parts["source"]
-
     def segment(self, blocks: list[Block], card_line: int) -> Segment:
         tokens = tuple(token for block in blocks for token in block)
         maps = [block[0].map for block in blocks if block[0].map is not None]
@@ -235,27 +192,3 @@ class _CardParser:
                 if ref is not None:
                     media[src] = ref
         return tuple(media.values())
-
-
-def _marker_kind(block: Block) -> str | None:
-    if len(block) != 3 or block[0].type != "paragraph_open":
-        return None
-    content = block[1].content
-    if content.startswith(SOURCE_MARKERS):
-        return "source"
-    if content.startswith(EXTRA_MARKERS):
-        return "extra"
-    return None
-
-
-def _strip_marker(block: Block, markers: tuple[str, ...]) -> Block:
-    """The paragraph without its leading marker (tokens are copied: the parsed stream stays as it was)."""
-    opening, inline, closing = block
-    marker = next(m for m in markers if inline.content.startswith(m))
-    children = [child.copy() for child in inline.children or []]
-    if children and children[0].type == "text" and children[0].content.startswith(marker):
-        children[0].content = children[0].content[len(marker) :].lstrip()
-    rest = inline.content[len(marker) :].lstrip()
-    if not rest:  # the marker stood alone: what follows is in the next blocks
-        return []
-    return [opening, inline.copy(content=rest, children=children), closing]

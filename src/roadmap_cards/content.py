@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cloze
-from .ankitemplate import AnkiTemplateError, check_template
 from .cards import parse_topic
 from .cross_checks import check_across_files
 from .diagnostics import Diagnostic, Diagnostics
@@ -23,9 +22,9 @@ from .lock import LOCK_FILE, Lock, clock
 from .metadata import parse_roadmap, parse_stage
 from .model import Card, CardInfo, CardKind, Note, Roadmap, Stage, Topic
 from .near_duplicates import lint_near_duplicates
-from .notetypes import NOTE_TYPES
-from .render import BuiltModel, TemplateError, Templates, build_models, default_templates_dir, render_topic
+from .render import render_topic
 from .render_cache import RenderCache
+from .templating import BuiltModel, TemplateError, Templates, default_templates_dir, load_templates
 from .timings import Timings
 from .tokens import plain_text
 from .workers import SERIAL_WHEN_SMALL, Parallelism, map_in_workers
@@ -173,32 +172,6 @@ def compile_content(
     if lint:
         lint_near_duplicates([card for stage in contents for card in stage.cards], diags)
     return content
-
-
-def load_templates(folder: Path, diags: Diagnostics) -> tuple[Templates | None, dict[CardKind, BuiltModel] | None]:
-    """The templates, compiled, and the note types made from them; (None, None) after reporting why not."""
-    try:
-        templates = Templates(folder)
-    except TemplateError as exc:
-        diags.extend([exc.diagnostic])
-        return None, None
-    errors_before = len(diags.errors)
-    templates.compile_all(diags)
-    if len(diags.errors) > errors_before:
-        return None, None
-    try:
-        models = build_models(templates)
-    except TemplateError as exc:
-        diags.extend([exc.diagnostic])
-        return None, None
-    for kind, model in models.items():
-        for card_template, (_, front, back) in zip(NOTE_TYPES[kind].templates, model.templates, strict=True):
-            for file, side in ((card_template.front, front), (card_template.back, back)):
-                try:
-                    check_template(side)
-                except AnkiTemplateError as exc:
-                    diags.error(folder / file, None, f"as an Anki card template: {exc}")
-    return (templates, models) if len(diags.errors) == errors_before else (None, None)
 
 
 def _compile_topics(

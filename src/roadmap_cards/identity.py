@@ -11,8 +11,6 @@ import re
 import secrets
 from collections.abc import Callable
 
-import genanki
-
 CARD_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
 CARD_ID_RULE = "must be 3-64 characters of a-z, 0-9 and '-', starting and ending with a letter or digit"
 GUID_NAMESPACE = "roadmap-cards"
@@ -27,6 +25,8 @@ def is_card_id(text: str) -> bool:
 
 def note_guid(card_id: str) -> str:
     """The note's permanent identity in every learner's collection: a hash of the card id and nothing else."""
+    import genanki  # here, not above: a rebuild that renders nothing never needs genanki (nor the asyncio it loads)
+
     return str(genanki.guid_for(GUID_NAMESPACE, card_id))
 
 

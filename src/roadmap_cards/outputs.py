@@ -44,7 +44,7 @@ class OutputReport:
 
 
 def write_outputs(
-    out: Path, plans: list[PackagePlan], lock: Lock, write: PackageWriter, parallel: Parallelism
+    out: Path, plans: list[PackagePlan], lock: Lock, write: PackageWriter | None, parallel: Parallelism
 ) -> OutputReport:
     """Write the packages that changed, then the lock and the manifest; on failure nothing is replaced."""
     try:
@@ -67,6 +67,8 @@ def write_outputs(
             staged.append((plan, temporary_path(target), target))
             new_manifest[target.name] = {"inputs": digest, "sha256": ""}
         reports.append(PackageReport(plan.filename, plan.card_count, plan.note_count, len(plan.media()), not unchanged))
+    if staged and write is None:  # genanki (and the asyncio it loads) only when a package is to be written
+        from .apkg import write_package as write
     try:
         workers = _write_packages([(plan, temporary) for plan, temporary, _ in staged], write, parallel)
         for _, temporary, target in staged:
@@ -92,9 +94,11 @@ def write_outputs(
     return OutputReport(reports, removed, workers)
 
 
-def _write_packages(work: list[tuple[PackagePlan, Path]], write: PackageWriter, parallel: Parallelism) -> int:
+def _write_packages(work: list[tuple[PackagePlan, Path]], write: PackageWriter | None, parallel: Parallelism) -> int:
     """Write packages to their temporary paths, in worker processes when there is enough to write; returns
     the number of processes that wrote them."""
+    if write is None or not work:
+        return 1
     notes = sum(plan.note_count for plan, _ in work)
     workers = parallel.workers if notes >= parallel.min_write_notes else 1
     work = sorted(work, key=lambda item: -item[0].note_count)  # the biggest (all.apkg) first

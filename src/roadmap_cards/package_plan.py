@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from .lock import Lock
 from .model import CardKind, MediaRef, Note, Roadmap, Stage
 from .notetypes import NOTE_TYPES
-from .render import BuiltModel, Templates
+from .templating import BuiltModel, Templates
 
 ALL_PACKAGE = "all"
 

@@ -22,7 +22,7 @@ from .diagnostics import UsageError, display_path
 from .files import atomic_write
 from .model import CardInfo, CardKind, Note, Roadmap
 from .notetypes import NOTE_TYPES
-from .render import BuiltModel
+from .templating import BuiltModel
 
 MATHJAX_FILE = Path("static") / "mathjax" / "es5" / "tex-svg.js"
 STATIC_FILES = ("preview.css", "preview.js")
