@@ -148,7 +148,7 @@ def raw_input_from_cache(out: Path, data_path: Path) -> None:
     from roadmap_cards.render_cache import CACHE_DIR, CACHE_FILE
     from roadmap_cards.templating import Templates, build_models, default_templates_dir
 
-    results = pickle.loads((out / CACHE_DIR / CACHE_FILE).read_bytes()).values()
+    results = [pickle.loads(blob) for blob in pickle.loads((out / CACHE_DIR / CACHE_FILE).read_bytes()).values()]
     built = build_models(Templates(default_templates_dir()))
     models = {
         kind.value: {

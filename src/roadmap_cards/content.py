@@ -8,6 +8,7 @@ the checks across files (duplicate ids) and in the lint.
 
 from __future__ import annotations
 
+import pickle
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from . import cloze
 from .cards import parse_topic
 from .cross_checks import check_across_files
 from .diagnostics import Diagnostic, Diagnostics
+from .identity import note_guid
 from .lint import lint_topic
 from .load import SourceFile, load_tree
 from .lock import LOCK_FILE, Lock, clock
@@ -107,6 +109,9 @@ class TopicJob:
             file.path, parsed.topic, tuple(notes), cards, tuple(diags), parsed_at - start, rendered_at - parsed_at
         )
 
+    def compile_pickled(self, item: tuple[Stage, SourceFile]) -> bytes:
+        return pickle.dumps(self.compile(item), protocol=pickle.HIGHEST_PROTOCOL)
+
 
 def card_info(card: Card) -> CardInfo:
     compare = cloze.strip(card.answer.text) if card.kind is CardKind.CLOZE else card.question.text
@@ -190,10 +195,14 @@ def _compile_topics(
                 results[file.path] = hit
             else:
                 todo.append((stage, file))
+    if todo:
+        note_guid("")  # loads genanki here, once: forked workers inherit it instead of each loading it again
     size = sum(len(file.data) for _, file in todo)
     workers = parallel.workers if size >= parallel.min_parse_bytes else 1
     start = time.perf_counter()
-    fresh, used = map_in_workers(job.compile, todo, workers)
+    # Each result comes back pickled, as the render cache keeps it: a worker's result is pickled once, not twice.
+    pickled, used = map_in_workers(job.compile_pickled, todo, workers)
+    fresh = [pickle.loads(blob) for blob in pickled]
     elapsed = time.perf_counter() - start
     # Parse and render interleave per file (and per process): split the wall time between them by CPU share.
     parse_cpu = sum(r.parse_seconds for r in fresh)
@@ -201,10 +210,10 @@ def _compile_topics(
     share = parse_cpu / (parse_cpu + render_cpu) if parse_cpu + render_cpu else 0.5
     timings.add("parse", elapsed * share)
     timings.add("render", elapsed * (1 - share))
-    for (stage, file), result in zip(todo, fresh, strict=True):
+    for (stage, file), result, blob in zip(todo, fresh, pickled, strict=True):
         results[file.path] = result
         if cache is not None:
-            cache.put(stage, file, result)
+            cache.put(stage, file, result, blob)
     return results, len(todo), used
 
 

@@ -65,7 +65,7 @@ def highlight_code(code: str, lang: str) -> str:
     if lexer is None:
         tokens: list[tuple[str, str]] = [("", bare)]
     else:
-        tokens = [(_css_class(ttype), text) for ttype, text in lexer.get_tokens(bare)]
+        tokens = [(_css_class(ttype), text) for _, ttype, text in lexer.get_tokens_unprocessed(bare)]
     parts: list[str] = []
     pending = iter(markers)
     marker = next(pending, None)

@@ -22,15 +22,17 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".cache"
 CACHE_FILE = "rendered.pickle"
+_UNREADABLE = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError, IndexError)
 
 
 class RenderCache:
     """Compile results keyed by a hash of everything they depend on."""
 
-    def __init__(self, path: Path, entries: dict[str, TopicResult]) -> None:
+    def __init__(self, path: Path, entries: dict[str, bytes]) -> None:
         self.path = path
         self.entries = entries
-        self.fresh: dict[str, TopicResult] = {}
+        """Each entry is a pickled `TopicResult`."""
+        self.fresh: dict[str, bytes] = {}
         self._salt = b""
 
     @classmethod
@@ -40,7 +42,7 @@ class RenderCache:
         try:
             with path.open("rb") as stream:
                 loaded = pickle.load(stream)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        except (OSError, *_UNREADABLE):
             loaded = {}  # a missing or unreadable cache is only a slower build
         return cls(path, loaded if isinstance(loaded, dict) else {})
 
@@ -55,15 +57,22 @@ class RenderCache:
 
     def get(self, stage: Stage, file: SourceFile) -> TopicResult | None:
         key = self.key(stage, file)
-        result = self.entries.get(key)
-        if result is None or not all(is_current(ref) for note in result.notes for ref in note.media):
+        blob = self.entries.get(key)
+        if blob is None:
             return None
-        self.fresh[key] = result
-        return result
+        try:
+            result = pickle.loads(blob)
+        except _UNREADABLE:
+            return None
+        if not all(is_current(ref) for note in result.notes for ref in note.media):
+            return None
+        self.fresh[key] = blob
+        return result  # type: ignore[no-any-return]
 
-    def put(self, stage: Stage, file: SourceFile, result: TopicResult) -> None:
+    def put(self, stage: Stage, file: SourceFile, result: TopicResult, blob: bytes) -> None:
+        """Keep `result`, whose pickled form is `blob`."""
         if not any(d.severity == "error" for d in result.diagnostics):
-            self.fresh[self.key(stage, file)] = result
+            self.fresh[self.key(stage, file)] = blob
 
     def save(self) -> None:
         """Keep this build's entries (only those: entries of files since changed or removed are dropped)."""

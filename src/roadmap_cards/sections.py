@@ -78,9 +78,9 @@ def _strip_marker(block: Block, markers: tuple[str, ...]) -> Block:
     """The paragraph without its leading marker (tokens are copied: the parsed stream stays as it was)."""
     opening, inline, closing = block
     marker = next(m for m in markers if inline.content.startswith(m))
-    children = [child.copy() for child in inline.children or []]
+    children = list(inline.children or [])  # shared: only the first child changes, and it is copied
     if children and children[0].type == "text" and children[0].content.startswith(marker):
-        children[0].content = children[0].content[len(marker) :].lstrip()
+        children[0] = children[0].copy(content=children[0].content[len(marker) :].lstrip())
     rest = inline.content[len(marker) :].lstrip()
     if not rest:  # the marker stood alone: what follows is in the next blocks
         return []
