@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pickle
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import cloze
@@ -22,7 +22,7 @@ from .lint import lint_topic
 from .load import SourceFile, load_tree
 from .lock import LOCK_FILE, Lock, clock
 from .metadata import parse_roadmap, parse_stage
-from .model import Card, CardInfo, CardKind, Note, Roadmap, Stage, Topic
+from .model import Card, CardInfo, CardKind, Note, Roadmap, Stage, StageContent, TopicResult
 from .near_duplicates import lint_near_duplicates
 from .render import render_topic
 from .render_cache import RenderCache
@@ -30,35 +30,6 @@ from .templating import BuiltModel, TemplateError, Templates, default_templates_
 from .timings import Timings
 from .tokens import plain_text
 from .workers import SERIAL_WHEN_SMALL, Parallelism, map_in_workers
-
-
-@dataclass(frozen=True, slots=True)
-class TopicResult:
-    """One topic file, parsed and rendered: plain data, which the render cache keeps between builds."""
-
-    path: Path
-    topic: Topic | None
-    notes: tuple[Note, ...]
-    """The rendered notes (none when the topic has errors or the templates are broken)."""
-    cards: tuple[CardInfo, ...]
-    """Every card with an id, including those with errors."""
-    diagnostics: tuple[Diagnostic, ...]
-    parse_seconds: float = field(default=0.0, compare=False)
-    render_seconds: float = field(default=0.0, compare=False)
-
-
-@dataclass(slots=True)
-class StageContent:
-    stage: Stage
-    topics: list[TopicResult] = field(default_factory=list)
-
-    @property
-    def notes(self) -> list[Note]:
-        return [note for result in self.topics for note in result.notes]
-
-    @property
-    def cards(self) -> list[CardInfo]:
-        return [card for result in self.topics for card in result.cards]
 
 
 @dataclass(slots=True)

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from .diagnostics import Diagnostics, display_path
 from .lock import LOCK_FILE, Lock
-from .model import CardInfo, Roadmap
-
-if TYPE_CHECKING:
-    from .content import StageContent
+from .model import CardInfo, Roadmap, StageContent
 
 
 def check_across_files(stages: Sequence[StageContent], roadmap: Roadmap | None, lock: Lock, diags: Diagnostics) -> None:

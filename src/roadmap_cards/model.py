@@ -1,6 +1,7 @@
 """The small data model in the middle of the pipeline.
 
 load → `SourceFile`s; parse → `Roadmap`, `Stage`, `Topic`, `Card`; render → `Note`; package → `.apkg` bytes.
+A compiled topic file is a `TopicResult` (its notes, a `CardInfo` per card, its problems), grouped by stage.
 Every piece remembers the file and line it came from, so any later step can report a problem precisely.
 """
 
@@ -11,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from markdown_it.token import Token
+
+from .diagnostics import Diagnostic
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,3 +168,32 @@ class Note:
     line: int
     card_count: int
     """How many Anki cards the note makes (2 with a reverse card; one per cloze number)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TopicResult:
+    """One topic file, parsed and rendered: plain data, which the render cache keeps between builds."""
+
+    path: Path
+    topic: Topic | None
+    notes: tuple[Note, ...]
+    """The rendered notes (none when the topic has errors or the templates are broken)."""
+    cards: tuple[CardInfo, ...]
+    """Every card with an id, including those with errors."""
+    diagnostics: tuple[Diagnostic, ...]
+    parse_seconds: float = field(default=0.0, compare=False)
+    render_seconds: float = field(default=0.0, compare=False)
+
+
+@dataclass(slots=True)
+class StageContent:
+    stage: Stage
+    topics: list[TopicResult] = field(default_factory=list)
+
+    @property
+    def notes(self) -> list[Note]:
+        return [note for result in self.topics for note in result.notes]
+
+    @property
+    def cards(self) -> list[CardInfo]:
+        return [card for result in self.topics for card in result.cards]

@@ -9,16 +9,12 @@ from __future__ import annotations
 import hashlib
 import pickle
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from . import __version__
 from .files import atomic_write
 from .load import SourceFile
 from .media import is_current
-from .model import Stage
-
-if TYPE_CHECKING:
-    from .content import TopicResult
+from .model import Stage, TopicResult
 
 CACHE_DIR = ".cache"
 CACHE_FILE = "rendered.pickle"
