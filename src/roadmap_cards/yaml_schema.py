@@ -21,6 +21,10 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 URL_RE = re.compile(r"^https?://[^\s]+$")
+WHOLE_NUMBER_RE = re.compile(r"^[-+]?[0-9]{1,18}$")
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+STANDARD_TAG = "tag:yaml.org,2002:"
+STR_TAG = STANDARD_TAG + "str"
 
 
 class Invalid(Exception):
@@ -31,29 +35,27 @@ class Invalid(Exception):
         self.node = node
 
 
-def _scalar(node: yaml.Node) -> Any:
-    loader = _Loader("")
-    try:
-        return loader.construct_object(node, deep=True)
-    finally:
-        loader.dispose()
+# Values are read straight from the composed nodes, never constructed by PyYAML: the constructor would turn
+# `2024-02-30` into a date (and fail), run the tag of `!foo`, expand `<<` merge keys and aliases, and convert
+# digits of any length. Here a scalar is text unless the schema asks for a whole number.
 
 
 def text_value(node: yaml.Node) -> str:
-    """A non-empty string (numbers and dates are refused rather than silently turned into text)."""
-    value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
-    if not isinstance(value, str):
+    """A non-empty one-line string (numbers and dates are refused rather than silently turned into text)."""
+    if not isinstance(node, yaml.ScalarNode) or node.tag != STR_TAG:
         raise Invalid("expected text (put it in quotes if it looks like a number or a date)", node)
-    if not value.strip():
+    value = str(node.value).strip()
+    if not value:
         raise Invalid("must not be empty", node)
-    return value.strip()
+    if CONTROL_RE.search(value):
+        raise Invalid("must be one line of text, without tabs or other control characters", node)
+    return value
 
 
 def int_value(node: yaml.Node) -> int:
-    value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise Invalid("expected a whole number", node)
-    return value
+    if not isinstance(node, yaml.ScalarNode) or not WHOLE_NUMBER_RE.match(str(node.value)) or node.style:
+        raise Invalid("expected a whole number, written in decimal digits", node)
+    return int(node.value)
 
 
 def tags_value(node: yaml.Node) -> tuple[str, ...]:
@@ -99,7 +101,7 @@ def _mapping(
     """Check one nested mapping; the first problem raises (nested mappings are small)."""
     values: dict[str, Any] = {}
     for key_node, value_node in node.value:
-        key = _scalar(key_node)
+        key = _key(key_node)
         if key not in schema:
             raise Invalid(f"unknown key {key!r} (expected one of: {', '.join(schema)})", key_node)
         if key in values:
@@ -132,32 +134,45 @@ def read_meta(
     `first_line` is the file line (1-based) where `text` begins. Returns the values found and the line of each
     key, or None when the YAML cannot be read at all.
     """
+
+    def line_of(mark: yaml.Mark) -> int:  # YAML also breaks lines at U+2028 and U+0085; files break at '\n' only
+        return first_line + text.count("\n", 0, mark.index)
+
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         last_line = first_line + max(text.count("\n") - (1 if text.endswith("\n") else 0), 0)
         mark = exc.problem_mark or exc.context_mark
-        line = min(first_line + mark.line, last_line) if mark is not None else first_line
+        line = min(line_of(mark), last_line) if mark is not None else first_line
         message = f"invalid YAML in {what}: {exc.problem or exc.context or 'cannot be read'}"
         if exc.context and exc.context_mark is not None and exc.context_mark is not mark:
-            message += f" ({exc.context} that starts at line {first_line + exc.context_mark.line})"
+            message += f" ({exc.context} that starts at line {line_of(exc.context_mark)})"
         diags.error(path, line, message)
         return None
-    except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error we know carries a mark
+    except (yaml.YAMLError, RecursionError) as exc:
         diags.error(path, first_line, f"invalid YAML in {what}: {exc}")
         return None
     if root is None:
         root = yaml.MappingNode("tag:yaml.org,2002:map", [], yaml.Mark("", 0, 0, 0, "", 0))
+    try:
+        _refuse_yaml_extras(root)
+    except Invalid as exc:
+        diags.error(path, line_of(exc.node.start_mark), f"in {what}: {exc}")
+        return None
     if not isinstance(root, yaml.MappingNode):
-        diags.error(path, first_line + root.start_mark.line, f"{what} must be a mapping of keys to values")
+        diags.error(path, line_of(root.start_mark), f"{what} must be a mapping of keys to values")
         return None
 
     values: dict[str, Any] = {}
     lines: dict[str, int] = {}
     for key_node, value_node in root.value:
-        line = first_line + key_node.start_mark.line
-        key = _scalar(key_node)
-        if not isinstance(key, str) or key not in schema:
+        line = line_of(key_node.start_mark)
+        try:
+            key = _key(key_node)
+        except Invalid as exc:
+            diags.error(path, line, f"in {what}: {exc}")
+            continue
+        if key not in schema:
             known = ", ".join(schema)
             diags.error(path, line, f"unknown key {key!r} in {what} (expected one of: {known})")
             continue
@@ -168,8 +183,35 @@ def read_meta(
         try:
             values[key] = schema[key].read(value_node)
         except Invalid as exc:
-            diags.error(path, first_line + exc.node.start_mark.line, f"{key}: {exc}")
+            diags.error(path, line_of(exc.node.start_mark), f"{key}: {exc}")
     for key, spec in schema.items():
         if spec.required and key not in lines:
             diags.error(path, first_line, f"{what} has no {key!r}")
     return values, lines
+
+
+def _key(node: yaml.Node) -> str:
+    if not isinstance(node, yaml.ScalarNode) or node.tag != STR_TAG:
+        raise Invalid("keys must be plain names, such as title", node)
+    return str(node.value)
+
+
+def _refuse_yaml_extras(root: yaml.Node) -> None:
+    """Raise Invalid at the first anchor used twice (`*alias`), `<<` merge key or non-standard `!tag`: a topic's
+    metadata needs none of them, and aliases let a few lines stand for an exponential amount of data."""
+    seen: set[int] = set()
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            raise Invalid("anchors and aliases (&name, *name) are not supported", node)
+        seen.add(id(node))
+        if node.tag == STANDARD_TAG + "merge":
+            raise Invalid("merge keys (<<) are not supported", node)
+        if not str(node.tag).startswith(STANDARD_TAG):
+            raise Invalid(f"YAML tags such as {node.tag} are not supported", node)
+        if isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                pending.extend((key, value))
