@@ -86,7 +86,10 @@ def test_bad_source_date_epoch(basic_decks, runner, in_tmp, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "soon")
     result = runner.invoke(main, ["build"])
     assert result.exit_code == 2
-    assert result.stderr == "roadmap-cards: error: SOURCE_DATE_EPOCH must be a whole number of seconds, not 'soon'\n"
+    assert (
+        result.stderr
+        == "roadmap-cards: error: SOURCE_DATE_EPOCH must be a whole number of seconds between 1 and 4294967295, not 'soon'\n"
+    )
 
 
 def test_command_list_shows_whole_summaries(runner):
@@ -132,10 +135,10 @@ def test_preview_open_says_when_no_browser_opens(basic_decks, in_tmp):
 
 
 def test_an_unwritable_file_is_an_error_naming_it(basic_decks, runner, in_tmp):
-    (basic_decks.root / "cards.lock").mkdir()
+    (in_tmp / "dist" / ".roadmap-cards-manifest.json").mkdir(parents=True)
     result = runner.invoke(main, ["build"])
     assert result.exit_code == 1
-    assert result.stderr.endswith("roadmap-cards: error: decks/cards.lock: Is a directory\n")
+    assert result.stderr.endswith("roadmap-cards: error: dist/.roadmap-cards-manifest.json: Is a directory\n")
     assert "Traceback" not in result.output
 
 

@@ -3,6 +3,8 @@ outputs of the last good build left byte for byte as they were."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from roadmap_cards.cli import main
@@ -89,3 +91,87 @@ def test_a_deeply_nested_yaml_value(built, runner):
         "decks/06-llm/bad.md:3: error: invalid YAML in front matter: exceeded maximum nesting depth "
         "(while increasing flow level that starts at line 3)"
     ]
+
+
+# --- nothing outside decks/ is read or shipped ----------------------------------------------------------------
+
+OUTSIDE = "leads outside decks/ through a symbolic link; only files inside decks/ are read"
+
+
+def secret(in_tmp: Path, name: str, text: str) -> Path:
+    path = in_tmp / "elsewhere" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_topic_file_linked_to_outside(built, runner, in_tmp):
+    target = secret(in_tmp, "secret.md", f"---\ntitle: 秘密\n---\n{OK_CARD}")
+    (built.root / "06-llm" / "leak.md").symlink_to(target)
+    assert refused(built, runner) == [f"decks/06-llm/leak.md: error: {OUTSIDE}"]
+
+
+def test_a_stage_folder_linked_to_outside(built, runner, in_tmp):
+    folder = secret(in_tmp, "stage.yaml", (built.root / "06-llm" / "stage.yaml").read_text()).parent
+    (built.root / "07-leak").symlink_to(folder, target_is_directory=True)
+    assert refused(built, runner) == [f"decks/07-leak: error: {OUTSIDE}"]
+
+
+@pytest.mark.parametrize("name", ["roadmap.yaml", "01-lang/stage.yaml", "cards.lock"])
+def test_metadata_and_lock_linked_to_outside(built, runner, in_tmp, name):
+    path = built.root / name
+    target = secret(in_tmp, path.name, path.read_text(encoding="utf-8"))
+    path.unlink()
+    path.symlink_to(target)
+    assert f"decks/{name}: error: {OUTSIDE}" in refused(built, runner)
+
+
+def test_a_loop_of_links(built, runner):
+    (built.root / "06-llm" / "loop.md").symlink_to(built.root / "06-llm" / "loop.md")
+    assert refused(built, runner) == ["decks/06-llm/loop.md: error: cannot be opened (a loop of symbolic links)"]
+
+
+@pytest.mark.parametrize(
+    ("src", "message"),
+    [
+        ("a%00.png", "image 'a\\x00.png': use a short file name without control characters"),
+        ("a" * 300 + ".png", "image '" + "a" * 60 + "': use a short file name without control characters"),
+        ("loop.png", "image 'loop.png' cannot be opened (a loop of symbolic links)"),
+    ],
+    ids=["nul", "long-name", "loop"],
+)
+def test_hostile_image_names(built, runner, src, message):
+    loop = built.root / "06-llm" / "loop.png"
+    loop.symlink_to(loop)
+    built.topic("06-llm/img.md", "图", f"## 图 {{#img-card}}\n\n![x]({src})\n")
+    assert refused(built, runner) == [f"decks/06-llm/img.md:9: error: {message}"]
+
+
+# --- state files: checked on the way in --------------------------------------------------------------------------
+
+
+def test_a_lock_time_far_in_the_future_is_shown_by_build(built, runner):
+    lock = built.root / "cards.lock"
+    text = lock.read_text(encoding="utf-8")
+    [line] = [line for line in text.splitlines() if line.startswith("card\twarp-size\t")]
+    lock.write_text(text.replace(line, line.replace(line.split("\t")[3], "4000000000")), encoding="utf-8")
+    number = text.splitlines().index(line) + 1
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 0
+    assert result.stderr == (
+        f"decks/cards.lock:{number}: warning: this time is in the future (2096-10-02): until then, learners' own "
+        "edits of the note are overwritten by every import; if it is a mistake, delete the line and build again\n"
+    )
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "-5", "0", "1e9"])
+def test_source_date_epoch_out_of_range(built, runner, monkeypatch, value):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    before = state(built)
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "roadmap-cards: error: SOURCE_DATE_EPOCH must be a whole number of seconds between 1 and 4294967295, "
+        f"not {value!r}\n"
+    )
+    assert state(built) == before

@@ -84,6 +84,7 @@ def build_command(
             f"wrote packages in {report.write_workers} process(es)",
             err=True,
         )
+    _print_diagnostics(report.warnings)
     for slug in report.skipped_stages:
         click.echo(f"notice: {slug} has no cards yet; skipped", err=True)
     if not report.packages:

@@ -123,7 +123,7 @@ def compile_content(
             ((parse_stage(files, diags), files.topics) for files in tree.stages),
             key=lambda pair: (pair[0].order, pair[0].slug),
         )
-        lock = Lock.read(root / LOCK_FILE, clock(), diags)
+        lock = Lock.read(root / LOCK_FILE, root, clock(), diags)
         templates, models = load_templates(templates_dir or default_templates_dir(), diags)
 
     # 2. parse and render each topic file: from the cache when unchanged, in workers when there is much to do

@@ -18,11 +18,14 @@ cannot change for notes already imported, so `check` can refuse a rename.
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .diagnostics import ContentError, Diagnostic, Diagnostics, UsageError
+from .diagnostics import WARNING, ContentError, Diagnostic, Diagnostics, UsageError
+from .identity import is_card_id
+from .load import read_inside
 
 LOCK_FILE = "cards.lock"
 HEADER = (
@@ -44,15 +47,22 @@ class Stamp:
     """For a card: its note type (`basic` or `cloze`)."""
 
 
+MAX_TIME = 2**32 - 1
+"""The latest time a note may carry (in 2106): beyond it, Anki and SQLite may not agree on the number."""
+FUTURE_SLACK = 24 * 3600
+_KINDS = ("basic", "cloze")
+_DIGEST_RE = re.compile(r"^[0-9a-f]{16}$")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
 def clock() -> int:
     """Now, in Unix seconds: `SOURCE_DATE_EPOCH` when set, else the system clock."""
     value = os.environ.get("SOURCE_DATE_EPOCH")
     if value is None:
         return int(time.time())
-    try:
-        return int(value)
-    except ValueError:
-        raise UsageError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {value!r}") from None
+    if not re.fullmatch(r"[0-9]{1,10}", value.strip()) or not 0 < int(value) <= MAX_TIME:
+        raise UsageError(f"SOURCE_DATE_EPOCH must be a whole number of seconds between 1 and {MAX_TIME}, not {value!r}")
+    return int(value)
 
 
 class Lock:
@@ -71,12 +81,16 @@ class Lock:
         self.new_decks: dict[str, str] = {}
 
     @classmethod
-    def read(cls, path: Path, now: int, diags: Diagnostics) -> Lock:
+    def read(cls, path: Path, root: Path, now: int, diags: Diagnostics) -> Lock:
+        """The lock at `path` (inside the content folder `root`), every unreadable line reported with its number."""
         lock = cls(path, now)
-        if not path.is_file():
+        if not path.exists() and not path.is_symlink():
+            return lock
+        source = read_inside(root, path, diags)
+        if source is None:
             return lock
         try:
-            text = path.read_text(encoding="utf-8")
+            text = source.data.decode("utf-8")
         except UnicodeDecodeError:
             diags.error(path, None, "not valid UTF-8; delete the file and build again")
             return lock
@@ -84,20 +98,47 @@ class Lock:
             if not line.strip() or line.startswith("#") or line.startswith(_CONFLICT_MARKERS):
                 continue
             parts = line.split("\t")
-            try:
-                if parts[0] == "deck" and len(parts) == 3:
-                    lock.decks.setdefault(parts[1], parts[2])
-                    lock.deck_lines.setdefault(parts[1], number)
-                elif parts[0] == "notetype" and len(parts) == 4:
-                    _merge(lock.notetypes, parts[1], Stamp(parts[3], int(parts[2])))
-                elif parts[0] == "card" and len(parts) == 5:
-                    _merge(lock.cards, parts[1], Stamp(parts[4], int(parts[3]), parts[2]))
-                    lock.card_lines.setdefault(parts[1], number)
-                else:
-                    raise ValueError
-            except ValueError:
-                diags.error(path, number, "cannot read this line of the lock file; delete it and build again")
+            problem = lock._read_line(parts, number)
+            if problem:
+                diags.error(path, number, f"{problem}; delete this line and build again")
+                continue
+            table = {"card": lock.cards, "notetype": lock.notetypes}.get(parts[0], {})
+            stamp = table.get(parts[1])
+            if stamp is not None and stamp.mod > now + FUTURE_SLACK:
+                when = time.strftime("%Y-%m-%d", time.gmtime(stamp.mod))
+                message = (
+                    f"this time is in the future ({when}): until then, learners' own edits of the note are "
+                    "overwritten by every import; if it is a mistake, delete the line and build again"
+                )
+                diags.items.append(Diagnostic(path, number, message, WARNING))
         return lock
+
+    def _read_line(self, parts: list[str], number: int) -> str | None:
+        """Record one line; returns what is wrong with it, if anything."""
+        kind = parts[0]
+        if kind == "deck" and len(parts) == 3:
+            slug, name = parts[1], parts[2]
+            if not name or _CONTROL_RE.search(name):
+                return "cannot read this line of the lock file (a deck name must be one line)"
+            self.decks.setdefault(slug, name)
+            self.deck_lines.setdefault(slug, number)
+            return None
+        if kind == "notetype" and len(parts) == 4:
+            name, mod, digest = parts[1], _time(parts[2]), parts[3]
+            if name not in _KINDS or mod is None or not _DIGEST_RE.match(digest):
+                return "cannot read this line of the lock file (expected: notetype, basic or cloze, a time, a digest)"
+            _merge(self.notetypes, name, Stamp(digest, mod))
+            return None
+        if kind == "card" and len(parts) == 5:
+            card_id, card_kind, mod, digest = parts[1], parts[2], _time(parts[3]), parts[4]
+            if not is_card_id(card_id) or card_kind not in _KINDS or mod is None or not _DIGEST_RE.match(digest):
+                return (
+                    "cannot read this line of the lock file (expected: card, an id, basic or cloze, a time, a digest)"
+                )
+            _merge(self.cards, card_id, Stamp(digest, mod, card_kind))
+            self.card_lines.setdefault(card_id, number)
+            return None
+        return "cannot read this line of the lock file"
 
     def stamp_card(self, card_id: str, kind: str, digest: str) -> int:
         self.new_cards[card_id] = stamp = _next(self.cards.get(card_id), digest, self.now, kind)
@@ -151,3 +192,10 @@ def _next(old: Stamp | None, digest: str, now: int, kind: str = "") -> Stamp:
     if old is not None and old.digest == digest:
         return Stamp(digest, old.mod, kind)
     return Stamp(digest, now if old is None else max(now, old.mod + 1), kind)
+
+
+def _time(text: str) -> int | None:
+    """A time in the lock: whole seconds between 1 and MAX_TIME, or None."""
+    if not re.fullmatch(r"[0-9]{1,10}", text) or not 0 < int(text) <= MAX_TIME:
+        return None
+    return int(text)

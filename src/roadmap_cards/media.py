@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 from urllib.parse import unquote
 
 from .diagnostics import Diagnostics, display_path
+from .load import outside_reason
 from .model import MediaRef, Segment
 
 IMAGE_TYPES = (".gif", ".jpeg", ".jpg", ".png", ".svg", ".webp")
 _NAME_PREFIX = "rc-"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_NAME = 200
 _HASH_CHARS = 20
 
 
@@ -39,6 +43,9 @@ def resolve_image(src: str, topic_path: Path, root: Path, line: int, diags: Diag
     if not name or "://" in name or name.startswith(("//", "data:")):
         diags.error(topic_path, line, f"image {name!r} is not a local file; put the image next to the notes")
         return None
+    if _CONTROL.search(name) or len(name) > MAX_NAME:
+        diags.error(topic_path, line, f"image {name[:60]!r}: use a short file name without control characters")
+        return None
     if os.path.isabs(name):
         diags.error(topic_path, line, f"image {name!r}: use a path relative to the topic file")
         return None
@@ -46,17 +53,30 @@ def resolve_image(src: str, topic_path: Path, root: Path, line: int, diags: Diag
     if not Path(os.path.normpath(target.absolute())).is_relative_to(root.absolute()):
         diags.error(topic_path, line, f"image {name!r} lies outside {root.name}/")
         return None
-    if not target.resolve().is_relative_to(root.resolve()):
-        diags.error(topic_path, line, f"image {name!r} points outside {root.name}/ through a symlink")
+    try:
+        found = target.is_file() or target.is_symlink()
+    except OSError as exc:
+        found, problem = False, exc.strerror
+    else:
+        problem = None
+    if not found:
+        looked = f"looked for {display_path(target)}"
+        diags.error(topic_path, line, f"image {name!r} not found ({problem + '; ' if problem else ''}{looked})")
         return None
-    if not target.is_file():
-        diags.error(topic_path, line, f"image {name!r} not found (looked for {display_path(target)})")
+    reason = outside_reason(root, target)
+    if reason is not None:
+        diags.error(topic_path, line, f"image {name!r} {reason}")
         return None
     suffix = target.suffix.lower()
     if suffix not in IMAGE_TYPES:
         diags.error(topic_path, line, f"image {name!r}: type {suffix or '(none)'} is not one of {sorted(IMAGE_TYPES)}")
         return None
-    return MediaRef(src=src, path=target, name=media_name(target.read_bytes(), suffix), line=line)
+    try:
+        data = target.read_bytes()
+    except OSError as exc:
+        diags.error(topic_path, line, f"image {name!r} cannot be read ({exc.strerror or exc})")
+        return None
+    return MediaRef(src=src, path=target, name=media_name(data, suffix), line=line)
 
 
 def image_line(segment: Segment, src: str) -> int:
