@@ -175,3 +175,40 @@ def test_source_date_epoch_out_of_range(built, runner, monkeypatch, value):
         f"not {value!r}\n"
     )
     assert state(built) == before
+
+
+# --- stages: one deck each, and never Anki's own -----------------------------------------------------------------
+
+
+def test_two_stages_with_one_deck_id(built, runner):
+    built.stage("07-more", 1006, "更多")
+    built.topic("07-more/a.md", "A", OK_CARD)
+    assert refused(built, runner) == [
+        "decks/06-llm/stage.yaml: error: deck_id 1006 is also the deck_id of 07-more (decks/07-more/stage.yaml): "
+        "every stage needs its own, or Anki merges their decks",
+        "decks/07-more/stage.yaml: error: deck_id 1006 is also the deck_id of 06-llm (decks/06-llm/stage.yaml): "
+        "every stage needs its own, or Anki merges their decks",
+    ]
+
+
+def test_two_stages_with_one_number_and_title(built, runner):
+    built.stage("06-other", 1066, "推理")
+    built.topic("06-other/a.md", "A", OK_CARD)
+    assert refused(built, runner) == [
+        "decks/06-llm/stage.yaml: error: number '06' is also the number of 06-other (decks/06-other/stage.yaml): "
+        "every stage needs its own, or Anki merges their decks",
+        "decks/06-llm/stage.yaml: error: deck name '测试路线图::06 推理' is also the deck name of 06-other "
+        "(decks/06-other/stage.yaml): every stage needs its own, or Anki merges their decks",
+        "decks/06-other/stage.yaml: error: number '06' is also the number of 06-llm (decks/06-llm/stage.yaml): "
+        "every stage needs its own, or Anki merges their decks",
+        "decks/06-other/stage.yaml: error: deck name '测试路线图::06 推理' is also the deck name of 06-llm "
+        "(decks/06-llm/stage.yaml): every stage needs its own, or Anki merges their decks",
+    ]
+
+
+def test_anki_s_default_deck_id(built, runner):
+    built.stage("06-llm", 1, "推理")
+    assert refused(built, runner) == [
+        "decks/06-llm/stage.yaml:1: error: deck_id must be a number from 1000 to 2^63-1 (small ids are Anki's "
+        "own: 1 is its Default deck); choose a large random one once, and never change it"
+    ]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .diagnostics import Diagnostics, display_path
 from .lock import LOCK_FILE, Lock
-from .model import CardInfo, Roadmap, StageContent
+from .model import CardInfo, Roadmap, Stage, StageContent
 
 
 def check_across_files(stages: Sequence[StageContent], roadmap: Roadmap | None, lock: Lock, diags: Diagnostics) -> None:
@@ -27,6 +27,7 @@ def check_across_files(stages: Sequence[StageContent], roadmap: Roadmap | None, 
                 "Anki cannot change the type of a note learners already have: give the card a new id "
                 f"(or, if it never shipped, delete its line {lock.card_lines.get(card.id)} in {LOCK_FILE})",
             )
+    _check_stage_identities([stage.stage for stage in stages], roadmap, diags)
     if roadmap is None:
         return
     for stage_content in stages:
@@ -45,3 +46,27 @@ def check_across_files(stages: Sequence[StageContent], roadmap: Roadmap | None, 
 
 def _where(card: CardInfo) -> str:
     return f"{display_path(card.path)}:{card.line}"
+
+
+def _check_stage_identities(stages: list[Stage], roadmap: Roadmap | None, diags: Diagnostics) -> None:
+    """Two stages may share no deck id, no number and no deck name: Anki would merge or mangle their decks."""
+    properties: list[tuple[str, Callable[[Stage], object]]] = [
+        ("deck_id", lambda stage: stage.deck_id),
+        ("number", lambda stage: stage.number),
+    ]
+    if roadmap is not None:
+        properties.append(("deck name", lambda stage: stage.deck_name(roadmap)))
+    for what, value in properties:
+        first: dict[object, Stage] = {}
+        for stage in stages:
+            if stage.deck_id == 0:  # its stage.yaml has no usable deck_id: reported already
+                continue
+            other = first.setdefault(value(stage), stage)
+            if other is not stage:
+                for one, two in ((other, stage), (stage, other)):
+                    diags.error(
+                        one.path,
+                        None,
+                        f"{what} {value(one)!r} is also the {what} of {two.slug} ({display_path(two.path)}): "
+                        "every stage needs its own, or Anki merges their decks",
+                    )

@@ -15,6 +15,7 @@ from .topicfile import decode
 from .yaml_schema import Invalid, Key, int_value, read_meta, sources_value, tags_value, text_value
 
 LANGUAGES = ("zh", "en")
+MIN_DECK_ID = 1000
 MAX_DECK_ID = 2**63 - 1
 
 
@@ -65,8 +66,13 @@ def parse_stage(files: StageFiles, diags: Diagnostics) -> Stage:
     text = decode(file, diags)
     found = read_meta(text, file.path, 1, STAGE_SCHEMA, diags, "stage.yaml") if text is not None else None
     values, lines = found if found is not None else ({}, {})
-    if "deck_id" in values and not 1 <= values["deck_id"] <= MAX_DECK_ID:
-        diags.error(file.path, lines["deck_id"], "deck_id must be a positive 63-bit number")
+    if "deck_id" in values and not MIN_DECK_ID <= values["deck_id"] <= MAX_DECK_ID:
+        diags.error(
+            file.path,
+            lines["deck_id"],
+            f"deck_id must be a number from {MIN_DECK_ID} to 2^63-1 (small ids are Anki's own: 1 is its Default "
+            "deck); choose a large random one once, and never change it",
+        )
     if "::" in values.get("title", ""):
         diags.error(file.path, lines["title"], "title must not contain '::' (Anki reads it as a sub-deck)")
     if "floor" in values and values["floor"] < 0:
@@ -74,7 +80,7 @@ def parse_stage(files: StageFiles, diags: Diagnostics) -> Stage:
     return Stage(
         slug=files.slug,
         number=files.slug[:2],
-        deck_id=values.get("deck_id", 1),
+        deck_id=values.get("deck_id", 0),  # 0: missing, reported above
         title=values.get("title", files.slug),
         title_en=values.get("title_en", files.slug),
         order=values.get("order", int(files.slug[:2])),
