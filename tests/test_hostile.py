@@ -212,3 +212,54 @@ def test_anki_s_default_deck_id(built, runner):
         "decks/06-llm/stage.yaml:1: error: deck_id must be a number from 1000 to 2^63-1 (small ids are Anki's "
         "own: 1 is its Default deck); choose a large random one once, and never change it"
     ]
+
+
+# --- Markdown and cloze markup that Anki or the parser would break -------------------------------------------------
+
+
+def test_lists_nested_so_deep_that_the_parser_drops_the_rest(built, runner):
+    nested = "".join("  " * depth + f"- {depth}\n" for depth in range(12))
+    built.topic("06-llm/deep.md", "深", f"## 问题 {{#deep-card}}\n\n{nested}\n## 后面的卡 {{#later-card}}\n\n答。\n")
+    assert refused(built, runner) == [
+        "decks/06-llm/deep.md:17: error: lists or quotes nested this deeply are more than the Markdown parser reads "
+        "(it would drop the rest of the file): nest them less"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "{{c1::调用 `f() {}}` 这里}}",
+            "cloze deletion c1 is closed early by a '}}' inside code, math or a link, or spans two paragraphs: "
+            "write '} }' in code, or keep the deletion within one piece of text",
+        ),
+        (
+            "{{c1::见 [文档}}](https://example.org) 一节}}",
+            "cloze deletion c1 is closed early by a '}}' inside code, math or a link, or spans two paragraphs: "
+            "write '} }' in code, or keep the deletion within one piece of text",
+        ),
+        (
+            "![{{c1::秘密}}](dot.svg) 和 {{c2::别的}}",
+            "a cloze deletion in an image's text or a link's address does not work in Anki: keep it in the text",
+        ),
+        ("{{c1000000000::x}}", "cloze numbers go up to c99 (each number makes a card of its own)"),
+    ],
+    ids=["code", "link", "image-alt", "huge-number"],
+)
+def test_cloze_markup_that_anki_would_break(built, runner, text, message):
+    (built.root / "06-llm" / "dot.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    built.topic("06-llm/cloze.md", "填空", f"## 填空 {{#cloze-card}}\n\n{text}\n")
+    line = 9 if "c1000000000" in text else 7
+    assert refused(built, runner) == [f"decks/06-llm/cloze.md:{line}: error: {message}"]
+
+
+@pytest.mark.parametrize(
+    "tex", ["$\\href{javascript:alert(1)}{x}$", "$$\\style{color:red}{x}$$", "$$\n\\class{a}{x}\n$$"]
+)
+def test_math_that_mathjax_would_turn_into_html(built, runner, tex):
+    built.topic("06-llm/math.md", "数学", f"## 公式是什么？ {{#math-card}}\n\n{tex}\n")
+    macro = "\\" + tex.split("\\")[1].split("{")[0]
+    assert refused(built, runner) == [
+        f"decks/06-llm/math.md:9: error: math may not use {macro} (MathJax would turn it into HTML in the card)"
+    ]

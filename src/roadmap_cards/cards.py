@@ -9,6 +9,7 @@ and the lint see it in the same run.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,11 +24,14 @@ from .media import image_line, resolve_image
 from .metadata import parse_topic_meta
 from .model import Card, CardKind, MediaRef, Segment, Stage, Topic
 from .sections import Block, split_sections
-from .tokens import walk
+from .tokens import MATH_TOKENS, block_line, walk
 from .topicfile import read_topic_text
 
 KNOWN_ATTRIBUTES = ("id", "class", "lint-ignore")
 KNOWN_CLASSES = ("reverse",)
+HTML_MACROS = re.compile(
+    r"\\(?:href|class|cssId|style|data|html|require|unicode|mmlToken|toggle|mathtip|texttip|bbox|url)(?![A-Za-z])"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +69,10 @@ class _CardParser:
         return self.offset + token_line + 1
 
     def parse(self, body: str) -> list[Card]:
-        tokens = markdown().parse(body, {})
+        md = markdown()
+        tokens = md.parse(body, {})
         self.check_fences(tokens)
+        self.check_nesting(tokens, md.options["maxNesting"])
         starts = []
         for index, token in enumerate(tokens):
             if token.level != 0 or token.type != "heading_open":
@@ -92,6 +98,22 @@ class _CardParser:
             if card is not None:
                 cards.append(card)
         return cards
+
+    def check_nesting(self, tokens: list[Token], max_nesting: int) -> None:
+        """markdown-it stops reading a file where blocks nest `max_nesting` deep, silently dropping the rest (later
+        cards included): refuse such nesting instead."""
+        line = 0
+        for token in tokens:
+            if token.map is not None:
+                line = token.map[0]
+            if token.level >= max_nesting - 1:
+                self.diags.error(
+                    self.path,
+                    self.line(line),
+                    "lists or quotes nested this deeply are more than the Markdown parser reads (it would drop the "
+                    "rest of the file): nest them less",
+                )
+                return
 
     def check_fences(self, tokens: list[Token]) -> None:
         for token in tokens:
@@ -152,7 +174,9 @@ class _CardParser:
             self.diags.error(
                 self.path, line, "'.reverse' is for question/answer cards; a cloze card makes a card per deletion"
             )
-        media = self.collect_media([question, answer, *(s for s in (extra, source) if s)])
+        segments = [question, answer, *(s for s in (extra, source) if s)]
+        self.check_math(segments)
+        media = self.collect_media(segments)
         if card_id is None:
             return None
         return Card(
@@ -178,6 +202,18 @@ class _CardParser:
         first, last = maps[0][0], maps[-1][1]
         text = "\n".join(self.file_lines[self.offset + first : self.offset + last])
         return Segment(text, self.line(first), tokens)
+
+    def check_math(self, segments: list[Segment]) -> None:
+        """MathJax turns some TeX macros into HTML (`\\href` a link, `\\style` CSS, …): refuse them in cards."""
+        for segment in segments:
+            for token in walk(segment.tokens):
+                found = HTML_MACROS.search(token.content) if token.type in MATH_TOKENS else None
+                if found:
+                    self.diags.error(
+                        self.path,
+                        block_line(segment, token) if token.map else segment.line,
+                        f"math may not use {found.group()} (MathJax would turn it into HTML in the card)",
+                    )
 
     def collect_media(self, segments: list[Segment]) -> tuple[MediaRef, ...]:
         media: dict[str, MediaRef] = {}

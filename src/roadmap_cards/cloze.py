@@ -18,6 +18,7 @@ from .model import Segment
 from .tokens import MATH_TOKENS, walk
 
 OPEN = re.compile(r"\{\{c(\d+)::")
+MAX_NUMBER = 99
 _NEXT = re.compile(r"\{\{c(\d+)::|\}\}|::")
 
 
@@ -58,7 +59,8 @@ def markers(text: str) -> Iterator[Marker]:
         position = match.end()
         if match.group(1) is not None:
             depth += 1
-            yield Marker("open", match.start(), match.end(), int(match.group(1)))
+            digits = match.group(1)  # a number past MAX_NUMBER is reported, so it need not be exact
+            yield Marker("open", match.start(), match.end(), int(digits) if len(digits) < 7 else 10**6)
         elif depth and match.group() == "}}":
             depth -= 1
             yield Marker("close", match.start(), match.end())
@@ -100,7 +102,7 @@ def strip(text: str) -> str:
 
 def numbers(text: str) -> list[int]:
     """The distinct deletion numbers, in order."""
-    return sorted({int(match.group(1)) for match in OPEN.finditer(text)})
+    return sorted({marker.number for marker in markers(text) if marker.kind == "open"})
 
 
 _PLACES = ("the heading", "the '补充：' part", "the source")
@@ -127,6 +129,9 @@ def check_card(path: Path, text: Segment, others: list[Segment | None], diags: D
     if 0 in present:
         diags.error(path, text.line, "cloze numbers start at c1 (c0 is not a deletion)")
         present.discard(0)
+    if max(present, default=0) > MAX_NUMBER:
+        diags.error(path, text.line, f"cloze numbers go up to c{MAX_NUMBER} (each number makes a card of its own)")
+        return ()
     missing = sorted(set(range(1, max(present, default=0) + 1)) - present)
     if missing:
         have = ", ".join(f"c{n}" for n in sorted(present))
@@ -136,3 +141,40 @@ def check_card(path: Path, text: Segment, others: list[Segment | None], diags: D
         if token.type in MATH_TOKENS and "}}" in token.content:
             diags.error(path, text.line, "'}}' inside math ends a cloze deletion early in Anki; write '} }' instead")
     return tuple(sorted(present))
+
+
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)[^>]*>")
+_VOID = frozenset({"br", "hr", "img", "wbr"})
+
+
+def html_problems(html: str) -> list[str]:
+    """What Anki would get wrong in a rendered cloze field: markup inside an HTML tag (an image's alt text, a link's
+    address), or a deletion whose `}}` falls inside code, math or a link, so that it ends early and shows part of
+    its answer."""
+    problems = []
+    tags = [(match.start(), match.end()) for match in _TAG.finditer(html)]
+    found = list(markers(html))
+    if any(start < marker.start < end for marker in found for start, end in tags):
+        problems.append(
+            "a cloze deletion in an image's text or a link's address does not work in Anki: keep it in the text"
+        )
+    for deletion in deletions(html):
+        if deletion.closed and not _balanced(html[deletion.content_start : deletion.content_end]):
+            problems.append(
+                f"cloze deletion c{deletion.number} is closed early by a '}}}}' inside code, math or a link, or "
+                "spans two paragraphs: write '} }' in code, or keep the deletion within one piece of text"
+            )
+    return problems
+
+
+def _balanced(html: str) -> bool:
+    stack: list[str] = []
+    for match in _TAG.finditer(html):
+        closing, name = match.group(1), match.group(2).lower()
+        if name in _VOID:
+            continue
+        if not closing:
+            stack.append(name)
+        elif not stack or stack.pop() != name:
+            return False
+    return not stack

@@ -74,6 +74,10 @@ class TopicJob:
                 notes = render_topic(self.templates, self.roadmap, parsed.topic, parsed.cards)
             except TemplateError as exc:
                 diags.extend([exc.diagnostic])
+            for note in notes:
+                if note.kind is CardKind.CLOZE:
+                    for problem in cloze.html_problems(note.fields[0]):  # its `text` field
+                        diags.error(note.path, note.line, problem)
         cards = tuple(card_info(card) for card in parsed.cards)
         rendered_at = time.perf_counter()
         return TopicResult(
