@@ -263,3 +263,29 @@ def test_math_that_mathjax_would_turn_into_html(built, runner, tex):
     assert refused(built, runner) == [
         f"decks/06-llm/math.md:9: error: math may not use {macro} (MathJax would turn it into HTML in the card)"
     ]
+
+
+# --- every heavy step is bounded -----------------------------------------------------------------------------------
+
+
+def test_a_giant_heading_is_refused_before_its_attributes_are_read(built, runner):
+    built.topic("06-llm/long.md", "长", "## 问 " + "{a " * 100_000 + "{#long-card}\n\n答。\n")
+    assert refused(built, runner) == [
+        "decks/06-llm/long.md:7: error: the heading is 300014 characters long: keep a question to one line",
+        "decks/06-llm/long.md:7: error: card has no id: end the heading with {#some-id}, or run `roadmap-cards ids`",
+    ]
+
+
+def test_an_unknown_class_repeated_is_reported_once(built, runner):
+    built.topic("06-llm/classes.md", "类", "## 问 {#class-card " + ".x " * 300 + "}\n\n答。\n")
+    assert refused(built, runner) == ["decks/06-llm/classes.md:7: error: unknown class '.x' (known: .reverse)"]
+
+
+def test_code_with_a_giant_line_is_shown_without_colour():
+    from roadmap_cards.highlight import highlight_code
+
+    short, giant = "x = 1\n", "x = [" + "1, " * 1000 + "]\n"
+    assert '<span class="n">x</span>' in highlight_code(short, "python")
+    assert (
+        highlight_code(giant, "python") == f'<pre class="rc-code"><code class="language-python">{giant}</code></pre>\n'
+    )

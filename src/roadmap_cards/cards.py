@@ -141,7 +141,7 @@ class _CardParser:
         lint_ignore = frozenset(filter(None, (c.strip() for c in attrs.pop("lint-ignore", "").split(","))))
         for key in attrs:
             self.diags.error(self.path, line, f"unknown attribute {key!r} (known: {', '.join(KNOWN_ATTRIBUTES)})")
-        for name in classes:
+        for name in dict.fromkeys(classes):
             if name not in KNOWN_CLASSES:
                 self.diags.error(self.path, line, f"unknown class '.{name}' (known: .reverse)")
         if card_id is None:

@@ -22,6 +22,8 @@ from . import cloze
 LIGHT_STYLE = "friendly"
 DARK_STYLE = "github-dark"
 CODE_CLASS = "rc-code"
+MAX_LINE = 2000
+"""Code with a longer line is shown without colour: a lexer's time on one giant line can grow without bound."""
 
 
 @functools.cache
@@ -59,7 +61,7 @@ def split_cloze_markers(code: str) -> tuple[str, list[tuple[int, str]]]:
 
 def highlight_code(code: str, lang: str) -> str:
     """HTML for a fenced code block: `<pre class="rc-code"><code>…</code></pre>` with Pygments' classes."""
-    lexer = lexer_for(lang)
+    lexer = lexer_for(lang) if max(map(len, code.split("\n"))) <= MAX_LINE else None
     bare, markers = split_cloze_markers(code) if "{{c" in code else (code, [])
     lang_class = f' class="language-{escape(lang)}"' if lang else ""
     if lexer is None:

@@ -25,6 +25,7 @@ from .highlight import highlight_code
 from .tokens import fence_language, is_comment
 
 _OPEN_BRACE = re.compile(r"\{")
+MAX_HEADING = 1000
 _SIMPLE_ATTRS = re.compile(r"(?:^|(?<=\s))\{#([a-z0-9-]+)((?:\s+\.[a-z][a-z0-9-]*)*)\s*\}$")
 _LOOKS_LIKE_ATTRS = re.compile(r"(?:^|\s)\{[#.][^{}]*$")
 
@@ -40,6 +41,9 @@ def _heading_attributes(state: StateCore) -> None:
             continue
         inline = tokens[index + 1]
         content = inline.content.rstrip()
+        if len(content) > MAX_HEADING:  # not read at all: the attribute parser's time grows with the square
+            token.meta["attrs_error"] = f"the heading is {len(content)} characters long: keep a question to one line"
+            continue
         simple = _SIMPLE_ATTRS.search(content)
         if simple:  # the common `{#id}` / `{#id .reverse}`, without the general parser's cost
             attrs = {"id": simple.group(1)}
