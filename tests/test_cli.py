@@ -138,7 +138,10 @@ def test_an_unwritable_file_is_an_error_naming_it(basic_decks, runner, in_tmp):
     (in_tmp / "dist" / ".roadmap-cards-manifest.json").mkdir(parents=True)
     result = runner.invoke(main, ["build"])
     assert result.exit_code == 1
-    assert result.stderr.endswith("roadmap-cards: error: dist/.roadmap-cards-manifest.json: Is a directory\n")
+    assert result.stderr.endswith(
+        "roadmap-cards: error: dist/.roadmap-cards-manifest.json: in the way: not a regular file "
+        "(move it elsewhere and build again)\n"
+    )
     assert "Traceback" not in result.output
 
 

@@ -3,11 +3,19 @@ outputs of the last good build left byte for byte as they were."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from roadmap_cards.cli import main
+from roadmap_cards.files import replace_all
 
 OK_CARD = "## 问题 {#ok-card}\n\n答案。\n"
 
@@ -36,7 +44,7 @@ def refused(decks, runner, *args: str) -> list[str]:
     assert state(decks) == before
     lines = result.stderr.splitlines()
     assert lines[-1].startswith("roadmap-cards: ")
-    return lines[:-1]
+    return lines[:-1] if lines[-1].endswith("; nothing was written") else lines
 
 
 # --- YAML: only strings, whole numbers, lists and mappings with plain keys ------------------------------------
@@ -289,3 +297,96 @@ def test_code_with_a_giant_line_is_shown_without_colour():
     assert (
         highlight_code(giant, "python") == f'<pre class="rc-code"><code class="language-python">{giant}</code></pre>\n'
     )
+
+
+# --- the write is all or nothing ---------------------------------------------------------------------------------
+
+
+def edit_a_card(decks) -> None:
+    cuda = decks.root / "01-lang" / "cuda.md"
+    cuda.write_text(cuda.read_text(encoding="utf-8").replace("\n32 个线程。", "\n32 个。"), encoding="utf-8")
+
+
+def test_a_state_file_that_cannot_be_written_leaves_everything_as_it_was(built, runner, in_tmp):
+    edit_a_card(built)  # every package, the lock and the cache would change
+    shutil.rmtree(in_tmp / "dist" / ".cache")
+    (in_tmp / "dist" / ".cache").write_text("a file where the cache folder goes")
+    assert refused(built, runner) == ["roadmap-cards: error: dist/.cache: File exists"]
+    assert not [p for p in (in_tmp / "dist").iterdir() if ".tmp-" in p.name or p.name.startswith(".rc-scratch")]
+
+
+def test_a_failed_rename_puts_back_what_was_renamed(tmp_path):
+    old = {name: tmp_path / name for name in ("a.apkg", "b.apkg")}
+    for name, path in old.items():
+        path.write_text(f"old {name}")
+    (tmp_path / ".a.apkg.tmp").write_text("new a")  # the second file's temporary file is missing
+    with pytest.raises(FileNotFoundError):
+        replace_all([(tmp_path / ".a.apkg.tmp", old["a.apkg"]), (tmp_path / ".b.apkg.tmp", old["b.apkg"])])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.apkg", "b.apkg"]
+    assert [old[name].read_text() for name in sorted(old)] == ["old a.apkg", "old b.apkg"]
+
+
+def test_leftovers_of_a_killed_build_are_removed(built, runner, in_tmp):
+    gone = _dead_pid()
+    leftovers = [
+        in_tmp / "dist" / f".all.apkg.tmp-{gone}",
+        in_tmp / "dist" / f".rc-scratch-{gone}-x1y2.anki2",
+        in_tmp / "dist" / ".cache" / f".rendered.pickle.tmp-{gone}",
+        built.root / f".cards.lock.tmp-{gone}",
+    ]
+    alive = in_tmp / "dist" / f".all.apkg.tmp-{os.getppid()}"  # a build still running in another process
+    for path in [*leftovers, alive]:
+        path.write_bytes(b"half a file")
+    edit_a_card(built)
+    assert runner.invoke(main, ["build"]).exit_code == 0
+    assert [path.exists() for path in leftovers] == [False, False, False, False]
+    assert alive.exists()
+
+
+def _dead_pid() -> int:
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+def test_a_hostile_manifest_deletes_nothing_outside_dist(built, runner, in_tmp):
+    victim = in_tmp / "precious.txt"
+    victim.write_text("mine")
+    digest = hashlib.sha256(b"mine").hexdigest()
+    manifest = in_tmp / "dist" / ".roadmap-cards-manifest.json"
+    entries = json.loads(manifest.read_text())
+    entries.update({"../precious.txt": {"sha256": digest}, "x.apkg": "not a mapping", "y.apkg": {"sha256": 5}})
+    manifest.write_text(json.dumps(entries))
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 0, result.output
+    assert victim.read_text() == "mine"
+    for broken in ("[1, 2", "[]", '{"../precious.txt": []}'):
+        manifest.write_text(broken)
+        assert runner.invoke(main, ["build"]).exit_code == 0
+    assert victim.read_text() == "mine"
+
+
+FULL_DISK = """
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails like one on a full disk
+resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+from roadmap_cards.cli import main
+main(["build"])
+"""
+
+
+def test_a_full_disk(built, runner, in_tmp):
+    edit_a_card(built)
+    before = state(built)
+    result = subprocess.run([sys.executable, "-c", FULL_DISK], capture_output=True, text=True, cwd=in_tmp)
+    assert result.returncode == 1
+    # SQLite reports the refused write as an I/O error or a full disk, depending on where it falls
+    assert re.fullmatch(
+        r"roadmap-cards: error: dist/all\.apkg: cannot be written \((disk I/O error|database or disk is full)\)\n",
+        result.stderr,
+    ), result.stderr
+    assert state(built) == before
+    assert sorted(p.name for p in (in_tmp / "dist").iterdir() if p.name.startswith(".")) == [
+        ".cache",
+        ".roadmap-cards-manifest.json",
+    ]

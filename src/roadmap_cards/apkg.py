@@ -19,6 +19,8 @@ from typing import Any
 
 import genanki
 
+from .diagnostics import FileError, display_path
+from .files import SCRATCH_PREFIX, final_path
 from .model import CardKind
 from .package_plan import PackagePlan
 from .templating import BuiltModel
@@ -93,7 +95,7 @@ def write_package(plan: PackagePlan, target: Path) -> None:
         decks.append(deck)
     media = plan.media()
 
-    fd, db_path = tempfile.mkstemp(suffix=".anki2", dir=target.parent)
+    fd, db_path = tempfile.mkstemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", suffix=".anki2", dir=target.parent)
     os.close(fd)
     try:
         connection = sqlite3.connect(db_path)
@@ -111,6 +113,9 @@ def write_package(plan: PackagePlan, target: Path) -> None:
             _add(archive, "media", json.dumps({str(i): ref.name for i, ref in enumerate(media)}).encode())
             for index, ref in enumerate(media):
                 _add(archive, str(index), ref.path.read_bytes())
+    except (sqlite3.Error, OSError) as exc:  # a full disk shows up as either
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise FileError(f"{display_path(final_path(target))}: cannot be written ({reason})") from None
     finally:
         os.unlink(db_path)
 

@@ -67,9 +67,10 @@ def build(
 
         # 3. write: every changed package to a temporary file, then all renamed into place; the lock, the manifest
         with timings.measure("write"):
-            written = write_outputs(out, plans, content.lock, write, parallel)
+            state_files = [(content.lock.path, content.lock.text().encode())]
             if cache is not None:
-                cache.save()
+                state_files += cache.files()
+            written = write_outputs(out, plans, state_files, write, parallel)
     return BuildReport(
         packages=written.packages,
         skipped_stages=skipped,

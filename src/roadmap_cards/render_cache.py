@@ -11,7 +11,6 @@ import pickle
 from pathlib import Path
 
 from . import __version__
-from .files import atomic_write
 from .load import SourceFile
 from .media import is_current
 from .model import Stage, TopicResult
@@ -70,12 +69,12 @@ class RenderCache:
         if not any(d.severity == "error" for d in result.diagnostics):
             self.fresh[self.key(stage, file)] = blob
 
-    def save(self) -> None:
-        """Keep this build's entries (only those: entries of files since changed or removed are dropped)."""
+    def files(self) -> list[tuple[Path, bytes]]:
+        """The cache file to write, with this build's entries only (those of files since changed or removed are
+        dropped); none when it would not change."""
         if self.fresh.keys() == self.entries.keys():
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(self.path, pickle.dumps(self.fresh, protocol=pickle.HIGHEST_PROTOCOL))
+            return []
+        return [(self.path, pickle.dumps(self.fresh, protocol=pickle.HIGHEST_PROTOCOL))]
 
 
 def _code_digest() -> str:
