@@ -167,3 +167,33 @@ def test_a_returning_card_is_reported_when_the_import_itself_untags_it(basic_dec
     note = col.get_note(notes_by_id(col)["kv-bytes"])
     assert not note.has_tag("roadmap::removed") and "2LHdb" in note["answer"]
     col.close()
+
+
+def test_import_into_an_empty_file_is_refused(basic_decks, runner, in_tmp):
+    (in_tmp / "collection.anki2").write_bytes(b"")
+    result = runner.invoke(main, ["import", "--collection", "collection.anki2"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "roadmap-cards: error: collection.anki2 is empty, not an Anki collection; refusing to create a new one "
+        "in its place\n"
+    )
+    assert (in_tmp / "collection.anki2").read_bytes() == b""
+
+
+def test_import_after_the_learner_renamed_our_id_field(basic_decks, runner, in_tmp):
+    open_collection(in_tmp / "profile").close()
+    args = ["import", "--collection", "profile/collection.anki2"]
+    assert runner.invoke(main, args).exit_code == 0
+    col = open_collection(in_tmp / "profile")
+    for name in ("roadmap-cards basic", "roadmap-cards cloze"):
+        notetype = col.models.by_name(name)
+        col.models.rename_field(notetype, next(f for f in notetype["flds"] if f["name"] == "id"), "卡片编号")
+        col.models.update_dict(notetype)
+    col.close()
+    basic_decks.topic("06-llm/kv-cache.md", "键值缓存 (KV cache)", "## 换了一张卡 {#kv-other}\n\n新的。\n")
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:] == [
+        "1 note(s) no longer in the sources, tagged roadmap::removed:",
+        "  kv-bytes",
+    ]

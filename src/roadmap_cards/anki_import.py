@@ -16,6 +16,7 @@ from typing import Any
 from .apkg import write_package
 from .build import build
 from .diagnostics import UsageError
+from .identity import note_guid
 from .notetypes import NOTE_TYPES
 from .package_plan import ALL_PACKAGE, StampedNote
 
@@ -57,6 +58,10 @@ def import_into_collection(
             f"collection {collection_path} does not exist (Anki keeps it in its profile folder, e.g. "
             "~/.local/share/Anki2/<profile>/collection.anki2); refusing to create a new one"
         )
+    if collection_path.stat().st_size == 0:
+        raise UsageError(
+            f"{collection_path} is empty, not an Anki collection; refusing to create a new one in its place"
+        )
     if deck_prefix is not None and (not deck_prefix.strip() or deck_prefix.strip(":") != deck_prefix.strip()):
         raise UsageError("--deck-prefix is a deck name such as 'Study' (without leading or trailing '::')")
 
@@ -78,9 +83,10 @@ def import_into_collection(
                 decks = [replace(deck, name=f"{prefix}::{deck.name}") for deck in plan.decks]
                 package = Path(scratch) / "prefixed.apkg"
                 write_package(replace(plan, decks=decks), package)
-            current = {sn.note.card_id for deck in plan.decks for sn in deck.notes}
+            # A note is ours by its GUID, made from the card id (a learner may rename or drop the `id` field).
+            current = {sn.note.guid: sn.note.card_id for deck in plan.decks for sn in deck.notes}
             # Notes tagged removed that are back: the import may update them (and so drop the tag) itself.
-            returning = {card_id for card_id in _tagged_removed(col) if card_id in current}
+            returning = {current[guid] for guid in _tagged_removed(col) if guid in current}
             options = col._backend.get_import_anki_package_presets()
             response = col.import_anki_package(
                 anki.ImportAnkiPackageRequest(package_path=str(package), options=options)
@@ -122,25 +128,28 @@ def _our_notes(col: Any) -> list[int]:
 
 
 def _tagged_removed(col: Any) -> list[str]:
-    """Card ids of our notes that carry the removed tag."""
-    return [note["id"] for note in map(col.get_note, _our_notes(col)) if note.has_tag(REMOVED_TAG)]
+    """GUIDs of our notes that carry the removed tag."""
+    return [note.guid for note in map(col.get_note, _our_notes(col)) if note.has_tag(REMOVED_TAG)]
 
 
-def _mark_removed(col: Any, current: set[str]) -> tuple[list[str], list[str]]:
-    """Tag our notes whose card is gone, untag those whose card is back; returns (gone, untagged)."""
+def _mark_removed(col: Any, current: dict[str, str]) -> tuple[list[str], list[str]]:
+    """Tag our notes whose card is gone, untag those whose card is back; returns (gone, untagged) card ids.
+
+    `current` maps the GUID of every note in the sources to its card id."""
     removed, restored, changed = [], [], []
     for note_id in _our_notes(col):
         note = col.get_note(note_id)
-        card_id = note["id"]
-        if card_id not in current and not note.has_tag(REMOVED_TAG):
+        # the card id is the field whose GUID is the note's, whatever the learner renamed it to
+        card_id = current.get(note.guid) or next((v for _, v in note.items() if note_guid(v) == note.guid), note.guid)
+        if note.guid not in current and not note.has_tag(REMOVED_TAG):
             note.add_tag(REMOVED_TAG)
             removed.append(card_id)
             changed.append(note)
-        elif card_id in current and note.has_tag(REMOVED_TAG):
+        elif note.guid in current and note.has_tag(REMOVED_TAG):
             note.remove_tag(REMOVED_TAG)
             restored.append(card_id)
             changed.append(note)
-        elif card_id not in current:
+        elif note.guid not in current:
             removed.append(card_id)
     if changed:
         col.update_notes(changed)
