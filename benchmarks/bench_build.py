@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import pickle
 import random
 import shutil
 import subprocess
@@ -37,10 +36,10 @@ STAGES = 10
 CARDS_PER_TOPIC = 50
 
 RAW_SCRIPT = r"""
-import json, pickle, sys, genanki
+import json, sys, genanki
 from pathlib import Path
 
-data = pickle.loads(Path(sys.argv[1]).read_bytes())
+data = json.loads(Path(sys.argv[1]).read_bytes())
 out = Path(sys.argv[2])
 models = {}
 for kind, spec in data["models"].items():
@@ -145,10 +144,12 @@ def parse_timings(stderr: str) -> dict[str, float]:
 def raw_input_from_cache(out: Path, data_path: Path) -> None:
     """The pre-rendered fields, taken from the build's cache, in the plain form the raw script reads."""
     from roadmap_cards.notetypes import NOTE_TYPES
-    from roadmap_cards.render_cache import CACHE_DIR, CACHE_FILE
+    from roadmap_cards.render_cache import CACHE_DIR, CACHE_FILE, RenderCache
+    from roadmap_cards.result_data import from_json
     from roadmap_cards.templating import Templates, build_models, default_templates_dir
 
-    results = [pickle.loads(blob) for blob in pickle.loads((out / CACHE_DIR / CACHE_FILE).read_bytes()).values()]
+    entries = RenderCache.open(out, Path("/")).entries if (out / CACHE_DIR / CACHE_FILE).is_file() else {}
+    results = [from_json(data) for data in entries.values()]
     built = build_models(Templates(default_templates_dir()))
     models = {
         kind.value: {
@@ -169,7 +170,7 @@ def raw_input_from_cache(out: Path, data_path: Path) -> None:
             {"slug": stage.slug, "deck_id": stage.deck_id, "name": f"基准::{stage.title}", "notes": []},
         )
         entry["notes"] += [(n.kind.value, n.fields, n.tags, n.guid) for n in result.notes]
-    data_path.write_bytes(pickle.dumps({"models": models, "stages": [stages[k] for k in sorted(stages)]}))
+    data_path.write_text(json.dumps({"models": models, "stages": [stages[k] for k in sorted(stages)]}))
 
 
 def median(runs: list[tuple[float, float, str]]) -> tuple[float, float, str]:
@@ -216,7 +217,7 @@ def bench(cards: int, work: Path, repeat: int) -> dict[str, object]:
         raw_out.mkdir()
         return run([sys.executable, "-c", RAW_SCRIPT, str(data_path), str(raw_out)], work)
 
-    data_path = work / f"raw-{cards}.pickle"
+    data_path = work / f"raw-{cards}.json"
     cold_build()  # once, to fill the cache the raw script takes its rendered fields from
     raw_input_from_cache(out, data_path)
     cold_runs, warm_runs, raw_runs = [], [], []

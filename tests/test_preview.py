@@ -109,6 +109,21 @@ def test_preview_draws_anki_built_in_fields(basic_decks, runner, in_tmp, tmp_pat
     assert '<p class="x">roadmap::01-lang::cuda|测试路线图::01 语言|32 个线程。\n</p>' in page
 
 
+def test_a_broken_preview_template_is_an_error_of_preview_only(basic_decks, runner, in_tmp, tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(PROJECT / "templates", templates)
+    (templates / "preview" / "stage.html.j2").write_text("{% for %}\n", encoding="utf-8")
+    result = runner.invoke(main, ["preview", "--templates", str(templates)])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"{templates.relative_to(in_tmp)}/preview/stage.html.j2:1: error: template syntax: "
+        "Expected an expression, got 'end of statement block'\n"
+        "roadmap-cards: 1 error; nothing was written\n"
+    )
+    assert not (in_tmp / "preview").exists()
+    assert runner.invoke(main, ["build", "--templates", str(templates)]).exit_code == 0
+
+
 def test_preview_refuses_content_with_errors(basic_decks, runner, in_tmp):
     basic_decks.topic("06-llm/bad.md", "坏", "## 无答案 {#no-answer}\n")
     result = runner.invoke(main, ["preview"])

@@ -52,7 +52,7 @@ def build(
     """
     with paused_cycle_collector():
         # 1. compile: load, parse and render every topic (from the cache when unchanged), check across files
-        cache = RenderCache.open(out) if use_cache else None
+        cache = RenderCache.open(out, root) if use_cache else None
         content = compile_content(root, templates_dir, cache=cache, parallel=parallel)
         content.diagnostics.raise_for_errors()
         timings = content.timings

@@ -8,7 +8,6 @@ the checks across files (duplicate ids) and in the lint.
 
 from __future__ import annotations
 
-import pickle
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from .model import Card, CardInfo, CardKind, Note, Roadmap, Stage, StageContent,
 from .near_duplicates import lint_near_duplicates
 from .render import render_topic
 from .render_cache import RenderCache
+from .result_data import to_json
 from .templating import BuiltModel, TemplateError, Templates, default_templates_dir, load_templates
 from .timings import Timings
 from .tokens import plain_text
@@ -84,8 +84,15 @@ class TopicJob:
             file.path, parsed.topic, tuple(notes), cards, tuple(diags), parsed_at - start, rendered_at - parsed_at
         )
 
-    def compile_pickled(self, item: tuple[Stage, SourceFile]) -> bytes:
-        return pickle.dumps(self.compile(item), protocol=pickle.HIGHEST_PROTOCOL)
+    def compile_for_cache(self, item: tuple[Stage, SourceFile]) -> tuple[TopicResult, bytes | None]:
+        """The result and, when it has no errors, the JSON the render cache keeps of it: made here, where it runs
+        in the worker processes, rather than all in the parent afterwards."""
+        result = self.compile(item)
+        clean = not any(d.severity == "error" for d in result.diagnostics)
+        return result, to_json(result) if clean else None
+
+    def compile_without_cache(self, item: tuple[Stage, SourceFile]) -> tuple[TopicResult, None]:
+        return self.compile(item), None
 
 
 def card_info(card: Card) -> CardInfo:
@@ -175,9 +182,9 @@ def _compile_topics(
     size = sum(len(file.data) for _, file in todo)
     workers = parallel.workers if size >= parallel.min_parse_bytes else 1
     start = time.perf_counter()
-    # Each result comes back pickled, as the render cache keeps it: a worker's result is pickled once, not twice.
-    pickled, used = map_in_workers(job.compile_pickled, todo, workers)
-    fresh = [pickle.loads(blob) for blob in pickled]
+    function = job.compile_for_cache if cache is not None else job.compile_without_cache
+    compiled, used = map_in_workers(function, todo, workers)
+    fresh = [result for result, _ in compiled]
     elapsed = time.perf_counter() - start
     # Parse and render interleave per file (and per process): split the wall time between them by CPU share.
     parse_cpu = sum(r.parse_seconds for r in fresh)
@@ -185,10 +192,10 @@ def _compile_topics(
     share = parse_cpu / (parse_cpu + render_cpu) if parse_cpu + render_cpu else 0.5
     timings.add("parse", elapsed * share)
     timings.add("render", elapsed * (1 - share))
-    for (stage, file), result, blob in zip(todo, fresh, pickled, strict=True):
+    for (stage, file), (result, data) in zip(todo, compiled, strict=True):
         results[file.path] = result
-        if cache is not None:
-            cache.put(stage, file, result, blob)
+        if cache is not None and data is not None:
+            cache.put(stage, file, data)
     return results, len(todo), used
 
 

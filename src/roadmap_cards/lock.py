@@ -52,6 +52,7 @@ MAX_TIME = 2**32 - 1
 FUTURE_SLACK = 24 * 3600
 _KINDS = ("basic", "cloze")
 _DIGEST_RE = re.compile(r"^[0-9a-f]{16}$")
+_SECONDS_RE = re.compile(r"[0-9]{1,10}")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 
 
@@ -60,7 +61,7 @@ def clock() -> int:
     value = os.environ.get("SOURCE_DATE_EPOCH")
     if value is None:
         return int(time.time())
-    if not re.fullmatch(r"[0-9]{1,10}", value.strip()) or not 0 < int(value) <= MAX_TIME:
+    if not _SECONDS_RE.fullmatch(value.strip()) or not 0 < int(value) <= MAX_TIME:
         raise UsageError(f"SOURCE_DATE_EPOCH must be a whole number of seconds between 1 and {MAX_TIME}, not {value!r}")
     return int(value)
 
@@ -196,6 +197,6 @@ def _next(old: Stamp | None, digest: str, now: int, kind: str = "") -> Stamp:
 
 def _time(text: str) -> int | None:
     """A time in the lock: whole seconds between 1 and MAX_TIME, or None."""
-    if not re.fullmatch(r"[0-9]{1,10}", text) or not 0 < int(text) <= MAX_TIME:
+    if not _SECONDS_RE.fullmatch(text) or not 0 < int(text) <= MAX_TIME:
         return None
     return int(text)

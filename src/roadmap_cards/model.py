@@ -168,6 +168,8 @@ class Note:
     line: int
     card_count: int
     """How many Anki cards the note makes (2 with a reverse card; one per cloze number)."""
+    digest: str
+    """Hash of everything of the note that goes into the package: what the lock compares (`render.note_digest`)."""
 
 
 @dataclass(frozen=True, slots=True)

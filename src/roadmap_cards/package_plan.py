@@ -11,19 +11,9 @@ from dataclasses import dataclass, field
 
 from .lock import Lock
 from .model import CardKind, MediaRef, Note, Roadmap, Stage
-from .notetypes import NOTE_TYPES
 from .templating import BuiltModel, Templates
 
 ALL_PACKAGE = "all"
-
-
-def note_digest(note: Note) -> str:
-    """What the learner's copy of the note is compared against: everything that goes into the package."""
-    sha = hashlib.sha256()
-    for part in (note.guid, str(NOTE_TYPES[note.kind].model_id), *note.fields, " ".join(note.tags)):
-        sha.update(part.encode())
-        sha.update(b"\x1f")
-    return sha.hexdigest()[:16]
 
 
 @dataclass(slots=True)
@@ -111,8 +101,8 @@ def plan_packages(
         deck = DeckPlan(stage, stage.deck_name(roadmap), description=description)
         lock.record_deck(stage.slug, deck.name)
         for note in entry.notes:
-            digest = note_digest(note)
-            deck.notes.append(StampedNote(note, lock.stamp_card(note.card_id, note.kind.value, digest), digest))
+            mod = lock.stamp_card(note.card_id, note.kind.value, note.digest)
+            deck.notes.append(StampedNote(note, mod, note.digest))
         decks.append(deck)
     plans = [PackagePlan(deck.stage.slug, [deck], models, model_mods) for deck in decks]
     if decks:

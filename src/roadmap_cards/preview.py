@@ -18,7 +18,7 @@ from markupsafe import Markup
 from .ankitemplate import render
 from .build import checked_content
 from .content import Content
-from .diagnostics import UsageError, display_path
+from .diagnostics import Diagnostics, UsageError, display_path
 from .files import atomic_write
 from .model import CardInfo, CardKind, Note, Roadmap
 from .notetypes import NOTE_TYPES
@@ -97,6 +97,9 @@ def build_preview(root: Path, out: Path, templates_dir: Path | None = None) -> P
     replaced; files of its own that are no longer part of the site are removed, nothing else is touched)."""
     content = checked_content(root, templates_dir)
     assert content.roadmap is not None and content.templates is not None and content.models is not None
+    diags = Diagnostics()
+    content.templates.compile_all(diags, ("preview",))
+    diags.raise_for_errors()
     stages = _preview_stages(content, content.roadmap, content.models)
     site = _Site(out)
     static = content.templates.folder / "preview"

@@ -5,6 +5,7 @@ All HTML layout lives in Jinja files under `templates/` (see `templating.py`); t
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from markdown_it.token import Token
@@ -56,16 +57,19 @@ class TopicRenderer:
             count = 2 if card.reverse else 1
         values.update(context=self.context, sources=sources, id=card.id)
         notetype = NOTE_TYPES[card.kind]
+        guid = note_guid(card.id)
+        fields = tuple(values[name] for name in notetype.fields)
         return Note(
             card_id=card.id,
-            guid=note_guid(card.id),
+            guid=guid,
             kind=card.kind,
-            fields=tuple(values[name] for name in notetype.fields),
+            fields=fields,
             tags=self.tags,
             media=card.media,
             path=card.path,
             line=card.line,
             card_count=count,
+            digest=note_digest(guid, notetype.model_id, fields, self.tags),
         )
 
 
@@ -90,3 +94,12 @@ def _source_items(tokens: tuple[Token, ...], env: dict[str, Any]) -> list[str]:
 def render_topic(templates: Templates, roadmap: Roadmap, topic: Topic, cards: tuple[Card, ...]) -> list[Note]:
     renderer = TopicRenderer(templates, roadmap, topic)
     return [renderer.note(card) for card in cards]
+
+
+def note_digest(guid: str, model_id: int, fields: tuple[str, ...], tags: tuple[str, ...]) -> str:
+    """What the learner's copy of a note is compared against: everything of it that goes into the package."""
+    sha = hashlib.sha256()
+    for part in (guid, str(model_id), *fields, " ".join(tags)):
+        sha.update(part.encode())
+        sha.update(b"\x1f")
+    return sha.hexdigest()[:16]

@@ -34,6 +34,10 @@ class TemplateError(Exception):
         self.diagnostic = diagnostic
 
 
+BUILD_PARTS = ("anki", "fields")
+"""The template folders a build uses; `preview/` is the preview's own."""
+
+
 def default_templates_dir() -> Path:
     """The templates shipped in the wheel, or the project's `templates/` in an editable checkout."""
     packaged = Path(__file__).parent / "templates"
@@ -60,9 +64,10 @@ class Templates:
         )
         self._compiled: dict[str, jinja2.Template] = {}
 
-    def compile_all(self, diags: Diagnostics) -> None:
-        """Compile every template now, so that a syntax error is reported once, not once per topic."""
-        for path in sorted(self.folder.rglob("*.j2")):
+    def compile_all(self, diags: Diagnostics, parts: tuple[str, ...] = BUILD_PARTS) -> None:
+        """Compile the templates of the folders `parts` now, so that a syntax error is reported once, not once
+        per topic (or, for the preview's, not as a crash half-way)."""
+        for path in sorted(p for part in parts for p in (self.folder / part).rglob("*.j2")):
             name = path.relative_to(self.folder).as_posix()
             try:
                 self._compiled[name] = self.env.get_template(name)
