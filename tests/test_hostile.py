@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import re
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from roadmap_cards.build import build
 from roadmap_cards.cli import main
 from roadmap_cards.files import replace_all
 
@@ -390,3 +392,66 @@ def test_a_full_disk(built, runner, in_tmp):
         ".cache",
         ".roadmap-cards-manifest.json",
     ]
+
+
+# --- the render cache is data, checked as it is read ---------------------------------------------------------------
+
+CACHE = Path("dist/.cache/rendered.data")
+
+
+def test_a_planted_pickle_is_never_loaded(built, runner, in_tmp):
+    marker = in_tmp / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (Path.touch, (marker,))
+
+    (in_tmp / "dist" / ".cache" / "rendered.pickle").write_bytes(pickle.dumps(Payload()))
+    (in_tmp / CACHE).write_bytes(pickle.dumps(Payload()))
+    assert runner.invoke(main, ["build"]).exit_code == 0
+    assert not marker.exists()
+
+
+def _tamper(in_tmp: Path, change) -> None:
+    data = (in_tmp / CACHE).read_bytes()
+    header, rest = data.split(b"\n", 1)
+    records = []
+    while rest:
+        key, length = rest.split(b"\n", 1)[0].split(b" ")
+        start = rest.index(b"\n") + 1
+        body = rest[start : start + int(length)]
+        rest = rest[start + int(length) + 1 :]
+        body = json.dumps(change(json.loads(body)), ensure_ascii=False).encode()
+        records.append(key + b" " + str(len(body)).encode() + b"\n" + body + b"\n")
+    (in_tmp / CACHE).write_bytes(header + b"\n" + b"".join(records))
+
+
+def _with_foreign_image(result):
+    for note in result[2]:
+        note[5] = [["x.png", "/etc/passwd", "rc-aaaaaaaaaaaaaaaaaaaa.png", 1]]
+    return result
+
+
+def _with_a_number_for_a_field(result):
+    for note in result[2]:
+        note[3][0] = 42
+    return result
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda in_tmp: (in_tmp / CACHE).write_bytes(b"\x00garbage" * 100),
+        lambda in_tmp: (in_tmp / CACHE).write_bytes(b"roadmap-cards render cache 3\n" + b"f" * 64 + b" 99999\n{}"),
+        lambda in_tmp: _tamper(in_tmp, _with_foreign_image),
+        lambda in_tmp: _tamper(in_tmp, _with_a_number_for_a_field),
+    ],
+    ids=["garbage", "bad-length", "image-outside-decks", "wrong-type"],
+)
+def test_a_damaged_or_crafted_cache_is_dropped(built, runner, in_tmp, damage):
+    packages = {p.name: p.read_bytes() for p in (in_tmp / "dist").glob("*.apkg")}
+    damage(in_tmp)
+    report = build(built.root, in_tmp / "dist")
+    assert report.parsed == 2  # every topic parsed again: nothing was taken from the cache
+    assert {p.name: p.read_bytes() for p in (in_tmp / "dist").glob("*.apkg")} == packages
+    assert build(built.root, in_tmp / "dist").parsed == 0  # and the cache is whole again
