@@ -25,7 +25,7 @@ LIVE = re.compile(r"<script|javascript:|<[^>]*\son[a-z]+\s*=|<iframe|<object|<em
 FRAGMENTS = [
     "## 问题 {#card-a}\n",
     "## Question? {#card-b .reverse}\n",
-    "## {#card-c lint-ignore=\"todo\"}\n",
+    '## {#card-c lint-ignore="todo"}\n',
     "## 无 id 的问题\n",
     "## 问 {#x\n",
     "答案。\n",

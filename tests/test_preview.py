@@ -244,3 +244,22 @@ def test_shipped_decks_preview_without_errors(browser, runner, tmp_path, monkeyp
         size, colours, ink = screenshot_stats(shot)
         assert size == (420, 800) and colours > 50 and ink > 0.02
     assert watch.problems == []
+
+
+def test_a_crafted_preview_manifest_or_link_touches_nothing_outside(basic_decks, runner, in_tmp):
+    victim = in_tmp / "precious.txt"
+    victim.write_text("mine")
+    assert runner.invoke(main, ["preview", "--out", "site"]).exit_code == 0
+    manifest = in_tmp / "site" / ".roadmap-cards-preview.json"
+    manifest.write_text(json.dumps(["../precious.txt", str(victim), "assets/../../precious.txt"]))
+    assert runner.invoke(main, ["preview", "--out", "site"]).exit_code == 0
+    assert victim.read_text() == "mine"
+
+    elsewhere = in_tmp / "elsewhere"
+    elsewhere.mkdir()
+    shutil.rmtree(in_tmp / "site" / "assets")
+    (in_tmp / "site" / "assets").symlink_to(elsewhere, target_is_directory=True)
+    result = runner.invoke(main, ["preview", "--out", "site"])
+    assert result.exit_code == 2
+    assert result.stderr == "roadmap-cards: error: site/assets leads outside site through a link\n"
+    assert list(elsewhere.iterdir()) == []

@@ -18,15 +18,14 @@ from markupsafe import Markup
 from .ankitemplate import render
 from .build import checked_content
 from .content import Content
-from .diagnostics import Diagnostics, UsageError, display_path
-from .files import atomic_write
+from .diagnostics import Diagnostics
 from .model import CardInfo, CardKind, Note, Roadmap
 from .notetypes import NOTE_TYPES
+from .preview_folder import PreviewFolder
 from .templating import BuiltModel
 
 MATHJAX_FILE = Path("static") / "mathjax" / "es5" / "tex-svg.js"
 STATIC_FILES = ("preview.css", "preview.js")
-MANIFEST_FILE = ".roadmap-cards-preview.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +100,7 @@ def build_preview(root: Path, out: Path, templates_dir: Path | None = None) -> P
     content.templates.compile_all(diags, ("preview",))
     diags.raise_for_errors()
     stages = _preview_stages(content, content.roadmap, content.models)
-    site = _Site(out)
+    site = PreviewFolder(out)
     static = content.templates.folder / "preview"
     for name in STATIC_FILES:
         site.write(f"assets/{name}", (static / name).read_bytes())
@@ -137,41 +136,6 @@ def build_preview(root: Path, out: Path, templates_dir: Path | None = None) -> P
     site.write("index.html", (content.templates.render("preview/index.html.j2", **context) + "\n").encode())
     site.finish()
     return PreviewReport(out / "index.html", len(stages), sum(stage.cards for stage in stages), mathjax is not None)
-
-
-class _Site:
-    """The preview folder: refuses a folder it did not write, and records what it writes in a manifest, so
-    that a later preview removes only its own stale files."""
-
-    def __init__(self, out: Path) -> None:
-        self.out = out
-        self.manifest = out / MANIFEST_FILE
-        self.written: list[str] = []
-        self.previous: list[str] = []
-        if self.manifest.is_file():
-            try:
-                data = json.loads(self.manifest.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                data = []
-            self.previous = [name for name in data if isinstance(name, str)] if isinstance(data, list) else []
-        elif out.exists() and any(out.iterdir()):
-            raise UsageError(
-                f"{display_path(out)} is not empty and was not written by `roadmap-cards preview`: "
-                "choose another --out, or empty it first"
-            )
-
-    def write(self, name: str, data: bytes) -> None:
-        path = self.out / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, data)
-        self.written.append(name)
-
-    def finish(self) -> None:
-        for name in sorted(set(self.previous) - set(self.written)):
-            stale = self.out / name
-            if ".." not in Path(name).parts and not Path(name).is_absolute() and stale.is_file():
-                stale.unlink()
-        atomic_write(self.manifest, (json.dumps(sorted(self.written), indent=0) + "\n").encode())
 
 
 def _preview_stages(content: Content, roadmap: Roadmap, models: dict[CardKind, BuiltModel]) -> list[PreviewStage]:
