@@ -163,3 +163,17 @@ def test_html_comments_are_dropped_like_on_github():
     assert html("答案 <!-- 给贡献者的备注 --> 在此") == "<p>答案  在此</p>\n"
     assert html("<!--\n整段备注\n-->\n\n正文") == "<p>正文</p>\n"
     assert html("<details>\n**x**\n</details>") == "<p>&lt;details&gt;\n**x**\n&lt;/details&gt;</p>\n"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("写代码，\n分歧由硬件处理", "<p>写代码，分歧由硬件处理</p>\n"),  # CJK on both sides: no space
+        ("**加粗**\n文字", "<p><strong>加粗</strong>文字</p>\n"),
+        ("同一个 block\n的所有线程", "<p>同一个 block\n的所有线程</p>\n"),  # Latin on one side: a space
+        ("English\nwords", "<p>English\nwords</p>\n"),
+        ("中文\n`code`", "<p>中文\n<code>code</code></p>\n"),
+    ],
+)
+def test_a_line_break_between_chinese_characters_joins_without_a_space(source, expected):
+    assert html(source) == expected

@@ -3,14 +3,16 @@
 CommonMark with tables and strikethrough; raw HTML is not passed through (Anki runs scripts in cards, so
 `<x>` in a note shows as text, and an HTML comment is dropped, as GitHub hides it); `$…$` and `$$…$$` become
 Anki's MathJax delimiters `\\(…\\)` and `\\[…\\]`, never inside code; fenced code is highlighted by Pygments;
-images are rewritten to the bare media names Anki needs; and a `##` heading may end with an attribute block
-`{#card-id .reverse}` (the syntax of mdit-py-plugins' attrs).
+images are rewritten to the bare media names Anki needs; a line break between two Chinese characters joins the
+lines without a space; and a `##` heading may end with an attribute block `{#card-id .reverse}` (the syntax of
+mdit-py-plugins' attrs).
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -75,6 +77,29 @@ def _heading_attributes(state: StateCore) -> None:
             token.meta["attrs_error"] = error
 
 
+def _join_cjk_lines(state: StateCore) -> None:
+    """Drop a soft line break between two East Asian wide characters (CJK text and punctuation).
+
+    Markdown turns a line break inside a paragraph into a space, and a space between two Chinese characters
+    shows on every screen ("写代码，␣分歧"); Chinese is written without spaces, so such a break joins the lines
+    directly. A break next to Latin text stays a space ("block\n的" → "block 的")."""
+    for token in state.tokens:
+        children = token.children
+        if token.type != "inline" or not children:
+            continue
+        for index, child in enumerate(children):
+            if child.type != "softbreak":
+                continue
+            before = next((c.content[-1] for c in reversed(children[:index]) if c.content), "")
+            after = next((c.content[0] for c in children[index + 1 :] if c.content), "")
+            if _wide(before) and _wide(after):
+                children[index] = Token("text", "", 0)
+
+
+def _wide(char: str) -> bool:
+    return bool(char) and unicodedata.east_asian_width(char) in ("W", "F")
+
+
 def _render_html_inline(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     content = tokens[idx].content
     return "" if is_comment(content) else escapeHtml(content)
@@ -124,6 +149,7 @@ def markdown() -> MarkdownIt:
     md.enable(["table", "strikethrough"])
     dollarmath_plugin(md, allow_labels=False, allow_space=True, allow_digits=False, double_inline=True)
     md.core.ruler.after("block", "heading_attributes", _heading_attributes)
+    md.core.ruler.push("join_cjk_lines", _join_cjk_lines)
     md.add_render_rule("html_inline", _render_html_inline)
     md.add_render_rule("html_block", _render_html_block)
     md.add_render_rule("fence", _render_fence)
