@@ -75,8 +75,10 @@ def test_every_card_renders_like_anki(decks_dir, basic_decks, tmp_path):
         cloze = note.kind.value == "cloze"
         _, front_template, back_template = models[note.kind].templates[0 if cloze else card.ord]
         number = card.ord + 1 if cloze else None
-        front = render(front_template, fields, cloze=number)
-        back = render(back_template, fields, cloze=number, answer=True, front_side=front)
+        deck = col.decks.name(card.did)
+        special = {"Deck": deck, "Subdeck": deck.rsplit("::", 1)[-1]}
+        front = render(front_template, fields, cloze=number, special=special)
+        back = render(back_template, fields, cloze=number, answer=True, front_side=front, special=special)
         assert _same_attribute_escaping(_without_style(card.question())) == _same_attribute_escaping(front)
         assert _same_attribute_escaping(_without_style(card.answer())) == _same_attribute_escaping(back)
         compared += 1

@@ -204,3 +204,39 @@ def test_raw_html_is_flagged_but_comments_are_not(stage):
     assert warnings(stage) == [
         "decks/01-lang/a.md:9: warning[raw-html]: raw HTML '<int>' is shown as text: use Markdown, or backticks"
     ]
+
+
+def test_reverse_leak(decks, in_tmp):
+    decks.stage("01-lang", 1001, "语言")
+    decks.topic(
+        "01-lang/a.md",
+        "A",
+        "## 分组查询注意力 (Grouped-Query Attention, GQA) {#gqa-term .reverse}\n\n把 query 头分组；GQA-1 即 MQA。\n\n"
+        "## 流式多处理器 (SM) {#sm-term .reverse}\n\n执行线程块的处理器，内含 Tensor Core。\n\n"
+        "## Streaming Multiprocessor {#sm-en .reverse}\n\n"
+        "The processor that runs a thread block; each streaming multiprocessor has Tensor Cores.\n",
+    )
+    assert warnings(decks) == [
+        "decks/01-lang/a.md:9: warning[reverse-leak]: the definition names the term it defines ('GQA'), and it is "
+        "the front of the reverse card: reword it without the term",
+        "decks/01-lang/a.md:17: warning[reverse-leak]: the definition names the term it defines ('Streaming "
+        "Multiprocessor'), and it is the front of the reverse card: reword it without the term",
+    ]
+
+
+def test_cloze_leak(decks, in_tmp):
+    decks.stage("01-lang", 1001, "语言")
+    decks.topic(
+        "01-lang/a.md",
+        "延迟指标",
+        "## 端到端延迟与 TTFT 的关系 {#e2e-card}\n\n端到端延迟 = {{c1::TTFT}} + {{c2::TPOT}} × 输出数。\n\n"
+        "## 块级写时复制 {#refcount-card}\n\n写入{{c1::引用计数}} {{c2::大于 1}} 的块前先复制，再把引用计数减 1。\n\n"
+        "## 同一个答案写在两处 {#same-number}\n\n块表记录 {{c1::物理块号}}；查表得到 {{c1::物理块号}}。\n\n"
+        "## 数字 {#numbers-card}\n\nbank 数为 {{c1::32}}，字宽 320 位。\n",
+    )
+    assert warnings(decks) == [
+        "decks/01-lang/a.md:9: warning[cloze-leak]: deletion c1 ('ttft') also shows in the title or topic on its "
+        "own front: reword one of them",
+        "decks/01-lang/a.md:13: warning[cloze-leak]: deletion c1 ('引用计数') also shows in the rest of the card's "
+        "text on its own front: reword one of them",
+    ]

@@ -16,6 +16,7 @@ from markdown_it.token import Token
 from . import cloze
 from .diagnostics import Diagnostics
 from .highlight import lexer_for
+from .leaks import front_leaks
 from .model import Card, CardKind, Segment, Topic
 from .tokens import block_line, fence_language, is_comment, plain_text, walk
 
@@ -32,6 +33,8 @@ RULES: dict[str, str] = {
     "unknown-language": "the code block's language is not known to the highlighter, so it is not coloured",
     "raw-html": "raw HTML is shown as text, not rendered (use Markdown, or backticks for code like `a<int>`)",
     "todo": "a TODO placeholder (from `roadmap-cards new`) is still there",
+    "reverse-leak": "a reverse card's definition names the term it asks for",
+    "cloze-leak": "a cloze deletion's answer also shows on that card's front (title, topic or other text)",
 }
 
 MAX_HAN = 60
@@ -77,6 +80,7 @@ def _card_warnings(card: Card) -> Iterator[tuple[str, int, str]]:
         yield "multiple-questions", card.line, f"question has {marks} question marks: split it into two cards"
     if _YES_NO_ZH.search(question) or _YES_NO_EN.match(question):
         yield "yes-no-question", card.line, "yes/no question: ask what, why, how much or which instead"
+    yield from front_leaks(card)
     if card.kind is CardKind.BASIC:
         han, words = measure(plain_text(card.answer.tokens))
         if han / MAX_HAN + words / MAX_WORDS > 1:
