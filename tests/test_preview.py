@@ -263,3 +263,94 @@ def test_a_crafted_preview_manifest_or_link_touches_nothing_outside(basic_decks,
     assert result.exit_code == 2
     assert result.stderr == "roadmap-cards: error: site/assets leads outside site through a link\n"
     assert list(elsewhere.iterdir()) == []
+
+
+READABILITY = r"""
+() => {
+  const rgb = (text) => text.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number);
+  const ground = (el) => {
+    for (let node = el; node; node = node.parentElement) {
+      const colour = getComputedStyle(node).backgroundColor;
+      if (colour !== "rgba(0, 0, 0, 0)" && colour !== "transparent") return rgb(colour);
+    }
+    return [255, 255, 255];
+  };
+  const pairs = [];
+  for (const el of document.querySelectorAll(".pv-card .card pre.rc-code span, .pv-card .card pre.rc-code .cloze")) {
+    if (!el.textContent.trim()) continue;
+    pairs.push({text: el.textContent.slice(0, 30), cloze: !!el.closest(".cloze"), italic: getComputedStyle(el).fontStyle,
+                fg: rgb(getComputedStyle(el).color), bg: ground(el)});
+  }
+  return pairs;
+}
+"""
+
+
+def _contrast(fg, bg) -> float:
+    def luminance(rgb):
+        def channel(v):
+            c = v / 255
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+        r, g, b = (channel(v) for v in rgb)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    lighter, darker = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+@pytest.fixture
+def code_decks(basic_decks):
+    long_line = "x = compute(" + ", ".join(f"argument_{i}" for i in range(40)) + ")  # 中文注释\n"
+    basic_decks.topic(
+        "06-llm/code.md",
+        "代码",
+        "## Python 里怎样取得最后一个元素？ {#code-cloze}\n\n"
+        '```python\n# 注释：取最后一个元素\nvalue = items[{{c1::-1}}]  # 负下标\nname = "{{c2::text}}"\n'
+        + long_line
+        + "```\n\n"
+        "## 宽表格与长公式 {#wide-card}\n\n"
+        "| "
+        + " | ".join(f"列{i}" for i in range(30))
+        + " |\n|"
+        + "---|" * 30
+        + "\n| "
+        + " | ".join("值" for _ in range(30))
+        + " |\n\n"
+        "长公式 $" + " + ".join(f"a_{{{i}}} b_{{{i}}}" for i in range(40)) + "$ 结束。\n",
+    )
+    return basic_decks
+
+
+@pytest.mark.parametrize("night", [False, True], ids=["day", "night"])
+def test_code_and_a_revealed_cloze_in_code_are_readable(code_decks, runner, in_tmp, browser, night):
+    assert runner.invoke(main, ["preview"]).exit_code == 0
+    watch = PageWatch(browser)
+    watch.open(in_tmp / "preview" / "06-llm.html")
+    if night:
+        watch.page.click(".pv-night")
+    pairs = watch.page.evaluate(READABILITY)
+    tokens = [p for p in pairs if not p["cloze"]]
+    clozes = [p for p in pairs if p["cloze"]]
+    assert len(tokens) > 20 and len(clozes) >= 4
+    too_faint = [(p["text"], round(_contrast(p["fg"], p["bg"]), 2)) for p in pairs if _contrast(p["fg"], p["bg"]) < 4.5]
+    assert too_faint == []
+    assert {p["italic"] for p in pairs} == {"normal"}
+    # the revealed answer stands apart from the code around it: all of it in one colour, on its own ground
+    assert len({tuple(p["fg"]) for p in clozes}) == 1
+    assert not {tuple(p["bg"]) for p in clozes} & {tuple(p["bg"]) for p in tokens}
+    assert watch.problems == []
+
+
+def test_nothing_makes_a_card_scroll_sideways_on_a_phone(code_decks, runner, in_tmp, browser):
+    assert runner.invoke(main, ["preview"]).exit_code == 0
+    watch = PageWatch(browser, {"width": 360, "height": 740})
+    watch.open(in_tmp / "preview" / "06-llm.html")
+    widths = watch.page.evaluate(
+        "[...document.querySelectorAll('.pv-card .card')].map(c => [c.scrollWidth, c.clientWidth])"
+    )
+    assert widths and all(scroll <= client for scroll, client in widths), widths
+    assert watch.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    table = watch.page.locator(".pv-card .card table").first
+    assert table.evaluate("t => t.scrollWidth > t.clientWidth")  # the table scrolls inside its own box
+    assert watch.problems == []
