@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-ROADMAP_YAML = "title: 测试路线图\ntitle_en: Test roadmap\n"
+ROADMAP_YAML = "title: 测试路线图\ntitle_en: Test roadmap\ndeck_id: 1000\n"
 
 
 def stage_yaml(deck_id: int, title: str, order: int, **extra: object) -> str:

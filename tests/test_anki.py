@@ -240,12 +240,37 @@ def test_stage_package_and_all_package_share_notes(basic_decks, tmp_path, order)
     col.close()
 
 
-def test_decks_carry_a_description(basic_decks, tmp_path):
+def test_every_package_ships_the_parent_deck_and_one_line_descriptions(basic_decks, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     out = tmp_path / "dist"
     build(basic_decks.root, out)
     col = open_collection(tmp_path / "col")
     import_package(col, out / "06-llm.apkg")
-    deck = col.decks.by_name(f"{ROADMAP}::06 推理")
-    assert "推理 (en) — Test roadmap" in deck["desc"]
-    assert 'href="https://example.org/stage"' in deck["desc"]
+    stage = col.decks.by_name(f"{ROADMAP}::06 推理")
+    assert stage["desc"] == (
+        "<p><b>06 推理</b> · 推理 (en)</p> <p>本牌组有 1 张卡片（1 条笔记），主题：键值缓存 (KV cache)。</p> "
+        "<p>路线图为本阶段推荐的课程与参考 (courses and references)：</p> <ul> "
+        '<li><a href="https://example.org/stage">Stage source</a></li> </ul> '
+        "<p>每张卡片的背面都有它的出处和编号 (id)；报告错误时请附上编号。</p>"
+    )
+    parent = col.decks.by_name(ROADMAP)
+    assert parent["id"] != 1 and "\n" not in parent["desc"]
+    assert parent["desc"].startswith(
+        "<p><b>测试路线图</b> · Test roadmap</p> <p>这一版（2023-11-14，最后一次修改的日期）共有 6 张卡片，"
+        "按路线图的阶段分成子牌组：</p> <ul> <li>01 语言：5 张</li> <li>06 推理：1 张</li> </ul>"
+    )
+    assert "搁置新的关联卡片到次日" in parent["desc"]
+    assert not parent.get("collapsed") and not parent.get("browserCollapsed")
+    col.close()
+
+
+def test_the_report_address_comes_from_roadmap_yaml(basic_decks, tmp_path):
+    roadmap = basic_decks.root / "roadmap.yaml"
+    roadmap.write_text(roadmap.read_text(encoding="utf-8") + "report_url: https://example.org/issues\n")
+    build(basic_decks.root, tmp_path / "dist")
+    col = open_collection(tmp_path / "col")
+    import_package(col, tmp_path / "dist" / "all.apkg")
+    assert col.decks.by_name(ROADMAP)["desc"].endswith(
+        '发现错误时，请附上编号报告：<a href="https://example.org/issues">https://example.org/issues</a>。</p>'
+    )
     col.close()

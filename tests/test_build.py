@@ -206,7 +206,7 @@ def test_changing_a_shipped_card_from_basic_to_cloze_is_refused(basic_decks, tmp
     assert diagnostic.format() == (
         "decks/06-llm/kv-cache.md:7: error: card 'kv-bytes' was shipped as a basic card and is now a cloze "
         "card; Anki cannot change the type of a note learners already have: give the card a new id (or, if it "
-        "never shipped, delete its line 8 in cards.lock)"
+        "never shipped, delete its line 9 in cards.lock)"
     )
 
 

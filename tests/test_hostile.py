@@ -455,3 +455,26 @@ def test_a_damaged_or_crafted_cache_is_dropped(built, runner, in_tmp, damage):
     assert report.parsed == 2  # every topic parsed again: nothing was taken from the cache
     assert {p.name: p.read_bytes() for p in (in_tmp / "dist").glob("*.apkg")} == packages
     assert build(built.root, in_tmp / "dist").parsed == 0  # and the cache is whole again
+
+
+def test_a_stage_with_the_parent_deck_s_id(built, runner):
+    built.stage("07-more", 1000, "更多")
+    built.topic("07-more/a.md", "A", OK_CARD)
+    assert refused(built, runner) == [
+        "decks/07-more/stage.yaml: error: deck_id 1000 is also the parent deck's (in decks/roadmap.yaml): every "
+        "deck needs its own"
+    ]
+
+
+def test_renaming_the_shipped_parent_deck(built, runner):
+    roadmap = built.root / "roadmap.yaml"
+    roadmap.write_text(roadmap.read_text(encoding="utf-8").replace("测试路线图", "新路线图"), encoding="utf-8")
+    lines = (built.root / "cards.lock").read_text(encoding="utf-8").splitlines()
+    number = lines.index("deck\troadmap\t测试路线图") + 1
+    errors = refused(built, runner)
+    assert len(errors) == 3  # the parent and both stages, whose names start with it
+    assert errors[-1] == (
+        "decks/roadmap.yaml: error: the parent deck was shipped as '测试路线图'; renaming it to '新路线图' would "
+        "strand every learner's cards in the old decks (Anki matches decks by name). If it never shipped, delete "
+        f"line {number} of cards.lock"
+    )

@@ -77,7 +77,7 @@ def write_package(plan: PackagePlan, target: Path) -> None:
     decks = []
     position = itertools.count()
     for deck_plan in plan.decks:
-        deck = genanki.Deck(deck_plan.stage.deck_id, deck_plan.name, description=deck_plan.description)
+        deck = genanki.Deck(deck_plan.deck_id, deck_plan.name, description=deck_plan.description)
         for model in models.values():
             deck.add_model(model)
         for sn in deck_plan.notes:

@@ -60,7 +60,10 @@ def build(
 
         # 2. plan: one package per stage and all.apkg, every note stamped with its `mod` from the lock
         with timings.measure("package"):
-            stages = [StageNotes(stage.stage, stage.notes) for stage in content.stages]
+            stages = [
+                StageNotes(stage.stage, stage.notes, [t.topic.title for t in stage.topics if t.topic and t.notes])
+                for stage in content.stages
+            ]
             plans, skipped = plan_packages(stages, content.roadmap, content.templates, content.models, content.lock)
             if locked:
                 content.lock.require_current()

@@ -30,6 +30,23 @@ def check_across_files(stages: Sequence[StageContent], roadmap: Roadmap | None, 
     _check_stage_identities([stage.stage for stage in stages], roadmap, diags)
     if roadmap is None:
         return
+    old_parent = lock.decks.get("roadmap")
+    if old_parent is not None and old_parent != roadmap.title:
+        diags.error(
+            roadmap.path,
+            None,
+            f"the parent deck was shipped as {old_parent!r}; renaming it to {roadmap.title!r} would strand every "
+            f"learner's cards in the old decks (Anki matches decks by name). If it never shipped, delete line "
+            f"{lock.deck_lines['roadmap']} of {LOCK_FILE}",
+        )
+    for stage in (stage_content.stage for stage_content in stages):
+        if stage.deck_id == roadmap.deck_id:
+            diags.error(
+                stage.path,
+                None,
+                f"deck_id {stage.deck_id} is also the parent deck's (in {display_path(roadmap.path)}): every deck "
+                "needs its own",
+            )
     for stage_content in stages:
         stage = stage_content.stage
         old_name = lock.decks.get(stage.slug)

@@ -12,7 +12,7 @@ from .diagnostics import Diagnostics
 from .load import SourceFile, StageFiles
 from .model import Roadmap, Stage, Topic
 from .topicfile import decode
-from .yaml_schema import Invalid, Key, int_value, read_meta, sources_value, tags_value, text_value
+from .yaml_schema import Invalid, Key, int_value, read_meta, sources_value, tags_value, text_value, url_value
 
 LANGUAGES = ("zh", "en")
 MIN_DECK_ID = 1000
@@ -26,7 +26,12 @@ def _lang_value(node: yaml.Node) -> str:
     return lang
 
 
-ROADMAP_SCHEMA = {"title": Key(text_value, required=True), "title_en": Key(text_value, required=True)}
+ROADMAP_SCHEMA = {
+    "title": Key(text_value, required=True),
+    "title_en": Key(text_value, required=True),
+    "deck_id": Key(int_value, required=True),
+    "report_url": Key(url_value),
+}
 STAGE_SCHEMA = {
     "deck_id": Key(int_value, required=True),
     "title": Key(text_value, required=True),
@@ -50,13 +55,15 @@ def parse_roadmap(file: SourceFile, diags: Diagnostics) -> Roadmap | None:
     if text is None:
         return None
     found = read_meta(text, file.path, 1, ROADMAP_SCHEMA, diags, "roadmap.yaml")
-    if found is None or not {"title", "title_en"} <= found[0].keys():
+    if found is None or not {"title", "title_en", "deck_id"} <= found[0].keys():
         return None
     values, lines = found
     if "::" in values["title"]:
         diags.error(file.path, lines["title"], "title must not contain '::' (Anki reads it as a sub-deck)")
         return None
-    return Roadmap(title=values["title"], title_en=values["title_en"], path=file.path)
+    if not _deck_id_ok(values["deck_id"], file.path, lines["deck_id"], diags):
+        return None
+    return Roadmap(values["title"], values["title_en"], file.path, values["deck_id"], values.get("report_url"))
 
 
 def parse_stage(files: StageFiles, diags: Diagnostics) -> Stage:
@@ -66,13 +73,8 @@ def parse_stage(files: StageFiles, diags: Diagnostics) -> Stage:
     text = decode(file, diags)
     found = read_meta(text, file.path, 1, STAGE_SCHEMA, diags, "stage.yaml") if text is not None else None
     values, lines = found if found is not None else ({}, {})
-    if "deck_id" in values and not MIN_DECK_ID <= values["deck_id"] <= MAX_DECK_ID:
-        diags.error(
-            file.path,
-            lines["deck_id"],
-            f"deck_id must be a number from {MIN_DECK_ID} to 2^63-1 (small ids are Anki's own: 1 is its Default "
-            "deck); choose a large random one once, and never change it",
-        )
+    if "deck_id" in values:
+        _deck_id_ok(values["deck_id"], file.path, lines["deck_id"], diags)
     if "::" in values.get("title", ""):
         diags.error(file.path, lines["title"], "title must not contain '::' (Anki reads it as a sub-deck)")
     if "floor" in values and values["floor"] < 0:
@@ -88,6 +90,18 @@ def parse_stage(files: StageFiles, diags: Diagnostics) -> Stage:
         floor=values.get("floor"),
         path=file.path,
     )
+
+
+def _deck_id_ok(deck_id: int, path: Path, line: int, diags: Diagnostics) -> bool:
+    if MIN_DECK_ID <= deck_id <= MAX_DECK_ID:
+        return True
+    diags.error(
+        path,
+        line,
+        f"deck_id must be a number from {MIN_DECK_ID} to 2^63-1 (small ids are Anki's own: 1 is its Default "
+        "deck); choose a large random one once, and never change it",
+    )
+    return False
 
 
 def parse_topic_meta(front: str, stage: Stage, path: Path, diags: Diagnostics) -> Topic | None:

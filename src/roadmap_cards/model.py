@@ -31,6 +31,10 @@ class Roadmap:
     title: str
     title_en: str
     path: Path
+    deck_id: int = 0
+    """The parent deck's permanent id (every package ships the parent deck, with its description)."""
+    report_url: str | None = None
+    """Where learners report a mistake (shown in the parent deck's description)."""
 
 
 @dataclass(frozen=True, slots=True)

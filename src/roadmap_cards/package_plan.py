@@ -7,6 +7,7 @@ One package per stage with cards, and `all.apkg` with every stage. A note's `mod
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 
 from .lock import Lock
@@ -25,11 +26,13 @@ class StampedNote:
 
 @dataclass(slots=True)
 class DeckPlan:
-    stage: Stage
+    deck_id: int
     name: str
+    key: str
+    """The deck's name in the lock: its stage's folder name, or `roadmap` for the parent deck."""
     notes: list[StampedNote] = field(default_factory=list)
     description: str = ""
-    """HTML shown on the deck's overview screen in Anki."""
+    """HTML shown on the deck's overview screen in Anki, on one line (Anki shows every newline in it)."""
 
 
 @dataclass(slots=True)
@@ -58,7 +61,7 @@ class PackagePlan:
         for kind in sorted(self.models, key=lambda k: k.value):
             sha.update(f"{self.models[kind].digest}\n".encode())
         for deck in self.decks:
-            sha.update(f"{deck.stage.deck_id}\t{deck.name}\t{deck.description}\n".encode())
+            sha.update(f"{deck.deck_id}\t{deck.name}\t{deck.description}\n".encode())
             for sn in deck.notes:
                 sha.update(f"{sn.digest}\t{sn.mod}\n".encode())
         for ref in self.media():
@@ -78,6 +81,11 @@ class PackagePlan:
 class StageNotes:
     stage: Stage
     notes: list[Note]
+    topics: list[str]
+    """The titles of the stage's topics, in order."""
+
+
+ROADMAP_KEY = "roadmap"
 
 
 def plan_packages(
@@ -88,7 +96,10 @@ def plan_packages(
     lock: Lock,
 ) -> tuple[list[PackagePlan], list[str]]:
     """The packages to write, and the stages skipped for having no cards. Records each note's new stamp, each
-    note type's and each deck's name in `lock` (which the build writes once the packages are in place)."""
+    note type's and each deck's name in `lock` (which the build writes once the packages are in place).
+
+    Every package also holds the parent deck, with a description of the whole roadmap: shipped, it arrives
+    expanded, and greets the learner."""
     model_mods = {kind: lock.stamp_notetype(kind.value, built.digest) for kind, built in models.items()}
     decks: list[DeckPlan] = []
     skipped = []
@@ -97,14 +108,42 @@ def plan_packages(
         if not entry.notes:
             skipped.append(stage.slug)
             continue
-        description = templates.render("anki/deck-description.html.j2", stage=stage, roadmap=roadmap)
-        deck = DeckPlan(stage, stage.deck_name(roadmap), description=description)
-        lock.record_deck(stage.slug, deck.name)
+        deck = DeckPlan(stage.deck_id, stage.deck_name(roadmap), stage.slug)
         for note in entry.notes:
             mod = lock.stamp_card(note.card_id, note.kind.value, note.digest)
             deck.notes.append(StampedNote(note, mod, note.digest))
+        deck.description = one_line(
+            templates.render(
+                "anki/deck-description.html.j2",
+                stage=stage,
+                roadmap=roadmap,
+                topics=entry.topics,
+                notes=len(deck.notes),
+                cards=sum(sn.note.card_count for sn in deck.notes),
+            )
+        )
         decks.append(deck)
-    plans = [PackagePlan(deck.stage.slug, [deck], models, model_mods) for deck in decks]
-    if decks:
-        plans.append(PackagePlan(ALL_PACKAGE, decks, models, model_mods))
+    for deck in decks:
+        lock.record_deck(deck.key, deck.name)
+    if not decks:
+        return [], skipped
+    newest = max(sn.mod for deck in decks for sn in deck.notes)
+    parent = DeckPlan(roadmap.deck_id, roadmap.title, ROADMAP_KEY)
+    parent.description = one_line(
+        templates.render(
+            "anki/roadmap-description.html.j2",
+            roadmap=roadmap,
+            decks=[(deck, sum(sn.note.card_count for sn in deck.notes)) for deck in decks],
+            cards=sum(sn.note.card_count for deck in decks for sn in deck.notes),
+            date=time.strftime("%Y-%m-%d", time.gmtime(newest)),
+        )
+    )
+    lock.record_deck(ROADMAP_KEY, parent.name)
+    plans = [PackagePlan(deck.key, [parent, deck], models, model_mods) for deck in decks]
+    plans.append(PackagePlan(ALL_PACKAGE, [parent, *decks], models, model_mods))
     return plans, skipped
+
+
+def one_line(html: str) -> str:
+    """The HTML with its line breaks removed: Anki's deck overview shows a description's every newline."""
+    return " ".join(line.strip() for line in html.splitlines() if line.strip())
