@@ -274,3 +274,21 @@ def test_the_report_address_comes_from_roadmap_yaml(basic_decks, tmp_path):
         '发现错误时，请附上编号报告：<a href="https://example.org/issues">https://example.org/issues</a>。</p>'
     )
     col.close()
+
+
+def test_a_card_s_kind_is_a_tag_a_learner_can_search(decks, tmp_path):
+    decks.stage("06-llm", 1006, "推理")
+    decks.topic(
+        "06-llm/kinds.md",
+        "论文",
+        '## 某论文报告的加速是多少？ {#headline kind="paper-result"}\n\n约 2 倍。\n\n'
+        "## 为什么 decode 受带宽限制？ {#why-decode}\n\n每个 token 都要读一遍权重。\n",
+        front="kind: mechanism\n",
+    )
+    build(decks.root, tmp_path / "dist")
+    col = open_collection(tmp_path / "col")
+    import_package(col, tmp_path / "dist" / "all.apkg")
+    found = {col.get_note(n)["id"] for n in col.find_notes("tag:roadmap::kind::paper-result")}
+    assert found == {"headline"}
+    assert {col.get_note(n)["id"] for n in col.find_notes("tag:roadmap::kind::mechanism")} == {"why-decode"}
+    col.close()

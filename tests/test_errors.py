@@ -38,7 +38,7 @@ def test_unknown_keys_in_front_matter_and_stage(stage):
         f.write("owner: me\n")
     assert errors(stage) == [
         "decks/01-lang/a.md:3: error: unknown key 'colour' in front matter "
-        "(expected one of: title, tags, sources, lang, lint-ignore, order)",
+        "(expected one of: title, tags, sources, lang, lint-ignore, order, kind)",
         "decks/01-lang/stage.yaml:8: error: unknown key 'owner' in stage.yaml "
         "(expected one of: deck_id, title, title_en, order, sources, floor)",
     ]
@@ -89,7 +89,7 @@ def test_bad_card_ids_and_attributes(stage):
     assert errors(stage) == [
         "decks/01-lang/a.md:7: error: card id 'Bad_ID' must be 3-64 characters of a-z, 0-9 and '-', "
         "starting and ending with a letter or digit",
-        "decks/01-lang/a.md:11: error: unknown attribute 'colour' (known: id, class, lint-ignore)",
+        "decks/01-lang/a.md:11: error: unknown attribute 'colour' (known: id, class, lint-ignore, kind)",
         "decks/01-lang/a.md:11: error: unknown class '.flip' (known: .reverse)",
         "decks/01-lang/a.md:15: error: the attribute block is not closed with '}'",
         "decks/01-lang/a.md:15: error: card has no id: end the heading with {#some-id}, or run `roadmap-cards ids`",
@@ -275,4 +275,14 @@ def test_an_anki_template_that_does_not_nest_is_an_error_of_check(stage, tmp_pat
     assert [d.format() for d in check(stage.root, templates).diagnostics.sorted()] == [
         f"{templates.relative_to(tmp_path)}/anki/basic-back.html.j2: error: as an Anki card template: "
         "{{#extra}} is never closed"
+    ]
+
+
+def test_an_unknown_kind(stage):
+    stage.topic("01-lang/a.md", "A", '## 问题 {#kind-card kind="trivia"}\n\n答案。\n', front="kind: lore\n")
+    assert errors(stage) == [
+        "decks/01-lang/a.md:6: error: kind: kind 'lore' is not one of concept, term, mechanism, number, formula, "
+        "paper-result, api, code",
+        "decks/01-lang/a.md:8: error: kind 'trivia' is not one of concept, term, mechanism, number, formula, "
+        "paper-result, api, code",
     ]

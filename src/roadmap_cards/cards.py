@@ -21,13 +21,13 @@ from .identity import CARD_ID_RULE, is_card_id
 from .load import SourceFile
 from .markdown import markdown
 from .media import image_line, resolve_image
-from .metadata import parse_topic_meta
+from .metadata import QUESTION_KINDS, parse_topic_meta
 from .model import Card, CardKind, MediaRef, Segment, Stage, Topic
 from .sections import Block, split_sections
 from .tokens import MATH_TOKENS, block_line, walk
 from .topicfile import read_topic_text
 
-KNOWN_ATTRIBUTES = ("id", "class", "lint-ignore")
+KNOWN_ATTRIBUTES = ("id", "class", "lint-ignore", "kind")
 KNOWN_CLASSES = ("reverse",)
 HTML_MACROS = re.compile(
     r"\\(?:href|class|cssId|style|data|html|require|unicode|mmlToken|toggle|mathtip|texttip|bbox|url)(?![A-Za-z])"
@@ -139,6 +139,9 @@ class _CardParser:
         card_id = attrs.pop("id", None)
         classes = attrs.pop("class", "").split()
         lint_ignore = frozenset(filter(None, (c.strip() for c in attrs.pop("lint-ignore", "").split(","))))
+        question_kind = attrs.pop("kind", None) or self.topic.kind
+        if question_kind not in (None, *QUESTION_KINDS):
+            self.diags.error(self.path, line, f"kind {question_kind!r} is not one of {', '.join(QUESTION_KINDS)}")
         for key in attrs:
             self.diags.error(self.path, line, f"unknown attribute {key!r} (known: {', '.join(KNOWN_ATTRIBUTES)})")
         for name in dict.fromkeys(classes):
@@ -191,6 +194,7 @@ class _CardParser:
             line=line,
             media=media,
             lint_ignore=lint_ignore,
+            question_kind=question_kind,
             cloze_numbers=cloze_numbers,
         )
 

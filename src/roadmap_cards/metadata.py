@@ -26,6 +26,17 @@ def _lang_value(node: yaml.Node) -> str:
     return lang
 
 
+QUESTION_KINDS = ("concept", "term", "mechanism", "number", "formula", "paper-result", "api", "code")
+"""The kinds of question a card may declare (`{#id kind="number"}`, or `kind:` for a whole topic)."""
+
+
+def kind_value(node: yaml.Node) -> str:
+    kind = text_value(node)
+    if kind not in QUESTION_KINDS:
+        raise Invalid(f"kind {kind!r} is not one of {', '.join(QUESTION_KINDS)}", node)
+    return kind
+
+
 ROADMAP_SCHEMA = {
     "title": Key(text_value, required=True),
     "title_en": Key(text_value, required=True),
@@ -47,6 +58,7 @@ TOPIC_SCHEMA = {
     "lang": Key(_lang_value),
     "lint-ignore": Key(tags_value),
     "order": Key(int_value),
+    "kind": Key(kind_value),
 }
 
 
@@ -120,4 +132,5 @@ def parse_topic_meta(front: str, stage: Stage, path: Path, diags: Diagnostics) -
         path=path,
         lint_ignore=frozenset(values.get("lint-ignore", ())),
         order=values.get("order"),
+        kind=values.get("kind"),
     )

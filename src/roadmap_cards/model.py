@@ -77,6 +77,8 @@ class Topic:
     """Lint rules switched off for every card of the topic."""
     order: int | None = None
     """Where the topic comes in its stage (new cards are introduced in this order); None sorts last."""
+    kind: str | None = None
+    """The kind of question its cards ask, unless a card says otherwise (see `Card.question_kind`)."""
 
     @property
     def tag(self) -> str:
@@ -131,6 +133,9 @@ class Card:
     media: tuple[MediaRef, ...] = ()
     lint_ignore: frozenset[str] = frozenset()
     cloze_numbers: tuple[int, ...] = ()
+    question_kind: str | None = None
+    """What sort of question it is (`number`, `paper-result`, …): the tag `roadmap::kind::…`, so that a learner
+    can find or suspend a whole kind at once."""
 
     @property
     def path(self) -> Path:

@@ -58,18 +58,19 @@ class TopicRenderer:
         values.update(context=self.context, sources=sources, id=card.id)
         notetype = NOTE_TYPES[card.kind]
         guid = note_guid(card.id)
+        tags = self.tags if card.question_kind is None else (*self.tags, f"roadmap::kind::{card.question_kind}")
         fields = tuple(values[name] for name in notetype.fields)
         return Note(
             card_id=card.id,
             guid=guid,
             kind=card.kind,
             fields=fields,
-            tags=self.tags,
+            tags=tags,
             media=card.media,
             path=card.path,
             line=card.line,
             card_count=count,
-            digest=note_digest(guid, notetype.model_id, fields, self.tags),
+            digest=note_digest(guid, notetype.model_id, fields, tags),
         )
 
 

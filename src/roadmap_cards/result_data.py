@@ -48,11 +48,11 @@ def _topic_data(topic: Topic) -> list[Any]:
     stage_data = [stage.slug, stage.number, stage.deck_id, stage.title, stage.title_en, stage.order]
     stage_data += [_sources_data(stage.sources), stage.floor, str(stage.path)]
     topic_data = [topic.slug, topic.title, list(topic.tags), _sources_data(topic.sources), topic.lang]
-    return [stage_data, *topic_data, str(topic.path), sorted(topic.lint_ignore), topic.order]
+    return [stage_data, *topic_data, str(topic.path), sorted(topic.lint_ignore), topic.order, topic.kind]
 
 
 def _topic(data: Any) -> Topic:
-    stage, slug, title, tags, sources, lang, path, lint_ignore, order = _list(data, 9)
+    stage, slug, title, tags, sources, lang, path, lint_ignore, order, kind = _list(data, 10)
     s_slug, number, deck_id, s_title, title_en, s_order, s_sources, floor, s_path = _list(stage, 9)
     return Topic(
         stage=Stage(
@@ -74,6 +74,7 @@ def _topic(data: Any) -> Topic:
         path=_path(_str(path)),
         lint_ignore=frozenset(_strings(lint_ignore)),
         order=None if order is None else _int(order),
+        kind=None if kind is None else _str(kind),
     )
 
 
