@@ -292,3 +292,24 @@ def test_a_card_s_kind_is_a_tag_a_learner_can_search(decks, tmp_path):
     assert found == {"headline"}
     assert {col.get_note(n)["id"] for n in col.find_notes("tag:roadmap::kind::mechanism")} == {"why-decode"}
     col.close()
+
+
+def test_a_question_can_carry_code_or_a_table(decks, tmp_path):
+    decks.stage("01-lang", 1001, "语言")
+    decks.topic(
+        "01-lang/rich.md",
+        "富正面",
+        "## 这段代码打印什么？ {#prints-what}\n\n```python\nprint(2 ** 10)\n```\n\n答：`1024`。\n\n补充：`**` 是乘方。\n\n"
+        "## 表中哪一行的带宽最高？ {#which-row}\n\n| 芯片 | 带宽 |\n|---|---|\n| A | 1 TB/s |\n| B | 3 TB/s |\n\n答：B。\n",
+    )
+    build(decks.root, tmp_path / "dist")
+    col = open_collection(tmp_path / "col")
+    import_package(col, tmp_path / "dist" / "all.apkg")
+    cards = {col.get_card(c).note()["id"]: col.get_card(c) for c in col.find_cards("")}
+    front, back = cards["prints-what"].question(), cards["prints-what"].answer()
+    assert "这段代码打印什么？" in front and '<pre class="rc-code"><code class="language-python">' in front
+    assert "1024" not in front and "<code>1024</code>" in back and "乘方" in back
+    table_front = cards["which-row"].question()
+    assert "<table>" in table_front and "3 TB/s" in table_front and "答" not in table_front
+    assert "<p>B。</p>" in cards["which-row"].answer()
+    col.close()

@@ -286,3 +286,16 @@ def test_an_unknown_kind(stage):
         "decks/01-lang/a.md:8: error: kind 'trivia' is not one of concept, term, mechanism, number, formula, "
         "paper-result, api, code",
     ]
+
+
+def test_the_answer_marker_comes_once_in_a_question_answer_card(stage):
+    stage.topic(
+        "01-lang/a.md",
+        "A",
+        "## 两次 {#twice}\n\n`x`\n\n答：一。\n\n答：二。\n\n## 填空 {#cloze-marked}\n\n`y`\n\n答：{{c1::z}}\n",
+    )
+    assert errors(stage) == [
+        "decks/01-lang/a.md:13: error: '答：'/'Answer:' starts the answer once, after the question's table, "
+        "figure or code",
+        "decks/01-lang/a.md:15: error: '答：' is for question/answer cards; a cloze card's text is all on its front",
+    ]

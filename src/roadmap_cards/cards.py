@@ -157,12 +157,14 @@ class _CardParser:
         if not question_text:
             self.diags.error(self.path, line, "card has an empty question")
 
-        answer_blocks, extra_blocks, source_blocks = split_sections(
-            tokens[start + 3 : end], self.path, self.line, self.diags
-        )
+        sections = split_sections(tokens[start + 3 : end], self.path, self.line, self.diags)
+        answer_blocks, extra_blocks, source_blocks = sections.answer, sections.extra, sections.source
         if not answer_blocks:
             self.diags.error(self.path, line, "card has an empty answer")
         question = Segment(question_text, line, (inline,))
+        if sections.prompt:  # the question goes on below its heading: a table, a figure, code
+            prompt = self.segment(sections.prompt, line)
+            question = Segment(f"{question_text}\n{prompt.text}", line, (inline, *prompt.tokens))
         answer = self.segment(answer_blocks, line)
         extra = self.segment(extra_blocks, line) if extra_blocks else None
         source = self.segment(source_blocks, line) if source_blocks else None
@@ -173,6 +175,10 @@ class _CardParser:
         cloze_numbers = cloze.check_card(self.path, answer, [question, extra, source], self.diags)
         kind = CardKind.CLOZE if cloze_numbers else CardKind.BASIC
         reverse = "reverse" in classes
+        if sections.prompt and kind is CardKind.CLOZE:
+            self.diags.error(
+                self.path, line, "'答：' is for question/answer cards; a cloze card's text is all on its front"
+            )
         if reverse and kind is CardKind.CLOZE:
             self.diags.error(
                 self.path, line, "'.reverse' is for question/answer cards; a cloze card makes a card per deletion"

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from markdown_it.token import Token
@@ -13,15 +14,24 @@ from .diagnostics import Diagnostics
 
 SOURCE_MARKERS = ("来源：", "来源:", "Source:", "Sources:")
 EXTRA_MARKERS = ("补充：", "补充:", "Extra:")
+ANSWER_MARKERS = ("答：", "答:", "Answer:")
 
 Block = list[Token]
 """A top-level Markdown block: its tokens."""
 
 
-def split_sections(
-    tokens: list[Token], path: Path, line: Callable[[int], int], diags: Diagnostics
-) -> tuple[list[Block], list[Block], list[Block]]:
-    """Group a card's body into top-level blocks: the answer, the `补充：` extra, the `来源：` source.
+@dataclass(frozen=True, slots=True)
+class Sections:
+    prompt: list[Block]
+    """Blocks that belong to the question (a table, a figure, code), when a `答：` paragraph starts the answer."""
+    answer: list[Block]
+    extra: list[Block]
+    source: list[Block]
+
+
+def split_sections(tokens: list[Token], path: Path, line: Callable[[int], int], diags: Diagnostics) -> Sections:
+    """Group a card's body into top-level blocks: the answer, the `补充：` extra, the `来源：` source, and, when
+    a paragraph starting with `答：` begins the answer, the blocks before it, which belong to the question.
 
     The source is a paragraph starting with the marker, or the marker alone followed by one list, and it
     comes last; the extra runs from its marker to the source (or the end). `line` turns a 0-based body line
@@ -34,11 +44,23 @@ def split_sections(
         if token.level == 0 and token.nesting <= 0:
             blocks.append(current)
             current = []
-    parts: dict[str, list[Block]] = {"answer": [], "extra": [], "source": []}
+    parts: dict[str, list[Block]] = {"prompt": [], "answer": [], "extra": [], "source": []}
     state = "answer"
     source_marker_alone = False
+    answer_marked = False
     for block in blocks:
         kind = _marker_kind(block)
+        if kind == "answer":
+            if state != "answer" or answer_marked:
+                diags.error(
+                    path,
+                    line(block[0].map[0] if block[0].map else 0),
+                    "'答：'/'Answer:' starts the answer once, after the question's table, figure or code",
+                )
+                continue
+            answer_marked = True
+            parts["prompt"], parts["answer"] = parts["answer"], []
+            block = _strip_marker(block, ANSWER_MARKERS)
         if state == "source" and (
             kind
             or not source_marker_alone
@@ -60,7 +82,7 @@ def split_sections(
             block = _strip_marker(block, EXTRA_MARKERS)
         if block:
             parts[state].append(block)
-    return parts["answer"], parts["extra"], parts["source"]
+    return Sections(parts["prompt"], parts["answer"], parts["extra"], parts["source"])
 
 
 def _marker_kind(block: Block) -> str | None:
@@ -71,6 +93,8 @@ def _marker_kind(block: Block) -> str | None:
         return "source"
     if content.startswith(EXTRA_MARKERS):
         return "extra"
+    if content.startswith(ANSWER_MARKERS):
+        return "answer"
     return None
 
 
