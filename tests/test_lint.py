@@ -240,3 +240,22 @@ def test_cloze_leak(decks, in_tmp):
         "decks/01-lang/a.md:13: warning[cloze-leak]: deletion c1 ('引用计数') also shows in the rest of the card's "
         "text on its own front: reword one of them",
     ]
+
+
+def test_eaten_identifier_and_unbalanced_math(decks, in_tmp):
+    decks.stage("01-lang", 1001, "语言")
+    decks.topic(
+        "01-lang/a.md",
+        "A",
+        "## 调用 __global__ 函数时会怎样？ {#eaten}\n\n异步返回；`__global__` 在代码里没问题。\n\n"
+        "来源：[Guide: __init__](https://example.org)\n\n"
+        "## 公式是什么？ {#lone-dollar}\n\n面积是 $\\pi r^2，价格 $5，转义 \\$x 和 $a$ 都没问题。\n",
+    )
+    assert warnings(decks) == [
+        "decks/01-lang/a.md:7: warning[eaten-identifier]: __global__ shows as bold 'global': put identifiers in "
+        "backticks (`__global__`)",
+        "decks/01-lang/a.md:11: warning[eaten-identifier]: __init__ shows as bold 'init': put identifiers in "
+        "backticks (`__init__`)",
+        "decks/01-lang/a.md:15: warning[unbalanced-math]: a '$' opens math that is never closed: close it with "
+        "'$', or write '\\$' for a dollar sign",
+    ]

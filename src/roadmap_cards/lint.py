@@ -35,6 +35,8 @@ RULES: dict[str, str] = {
     "todo": "a TODO placeholder (from `roadmap-cards new`) is still there",
     "reverse-leak": "a reverse card's definition names the term it asks for",
     "cloze-leak": "a cloze deletion's answer also shows on that card's front (title, topic or other text)",
+    "eaten-identifier": "Markdown emphasis ate an identifier's underscores (`__global__` shows as bold 'global')",
+    "unbalanced-math": "a `$` opens math that never closes (or a dollar sign needs `\\$`)",
 }
 
 MAX_HAN = 60
@@ -51,6 +53,10 @@ _YES_NO_EN = re.compile(
 _MATH_LIKE = re.compile(r"\$[^$\s](?:[^$\n]*[^$\s])?\$")
 _PLAIN_FENCES = {"", "text", "txt", "plain", "math", "latex", "tex"}
 _TODO = re.compile(r"\bTODO\b|\bFIXME\b")
+_IDENTIFIER = re.compile(r"[A-Za-z0-9_]+")
+_CODE_SPANS = re.compile(r"(`+).+?\1", re.S)
+_MATH_SPANS = re.compile(r"\$\$.+?\$\$|\$[^\s$](?:[^$]*?[^\s$])?\$", re.S)
+_LONE_DOLLAR = re.compile(r"\$(?![\d\s])")
 
 
 def lint_topic(topic: Topic, cards: tuple[Card, ...], diags: Diagnostics) -> None:
@@ -113,6 +119,40 @@ def _card_warnings(card: Card) -> Iterator[tuple[str, int, str]]:
             continue
         for token in walk(segment.tokens):
             yield from _token_warnings(token, segment)
+    for segment in (card.question, card.answer, card.extra, card.source):
+        if segment is not None:
+            yield from _markup_warnings(segment)
+
+
+def _markup_warnings(segment: Segment) -> Iterator[tuple[str, int, str]]:
+    """Markdown that silently changes what is shown: emphasis made of an identifier's underscores, a lone `$`."""
+    for token in segment.tokens:
+        if token.type != "inline":
+            continue
+        line = block_line(segment, token) if token.map else segment.line
+        children = token.children or []
+        for before, inside, after in zip(children, children[1:], children[2:], strict=False):
+            if (
+                before.type in ("strong_open", "em_open")
+                and before.markup.startswith("_")
+                and inside.type == "text"
+                and _IDENTIFIER.fullmatch(inside.content)
+                and after.type in ("strong_close", "em_close")
+            ):
+                written = f"{before.markup}{inside.content}{after.markup}"
+                yield (
+                    "eaten-identifier",
+                    line,
+                    f"{written} shows as {'bold' if before.type == 'strong_open' else 'italic'} "
+                    f"{inside.content!r}: put identifiers in backticks (`{written}`)",
+                )
+        rest = _MATH_SPANS.sub(" ", _CODE_SPANS.sub(" ", token.content.replace("\\$", "")))
+        if _LONE_DOLLAR.search(rest):
+            yield (
+                "unbalanced-math",
+                line,
+                "a '$' opens math that is never closed: close it with '$', or write '\\$' for a dollar sign",
+            )
 
 
 def _token_warnings(token: Token, segment: Segment) -> Iterator[tuple[str, int, str]]:
