@@ -354,3 +354,19 @@ def test_nothing_makes_a_card_scroll_sideways_on_a_phone(code_decks, runner, in_
     table = watch.page.locator(".pv-card .card table").first
     assert table.evaluate("t => t.scrollWidth > t.clientWidth")  # the table scrolls inside its own box
     assert watch.problems == []
+
+
+def test_the_index_reads_well_at_night_and_on_a_phone(preview_decks, runner, in_tmp, browser):
+    assert runner.invoke(main, ["preview"]).exit_code == 0
+    watch = PageWatch(browser, {"width": 360, "height": 740})
+    watch.open(in_tmp / "preview" / "index.html")
+    assert watch.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    for night in (False, True):
+        if night:
+            watch.page.click(".pv-night")
+        pairs = watch.page.evaluate(
+            READABILITY.replace(".pv-card .card pre.rc-code span, .pv-card .card pre.rc-code .cloze", ".pv-stages th")
+        )
+        assert [p["text"] for p in pairs] == ["阶段", "笔记", "卡片", "问答", "反向", "填空", "目标"]
+        assert [p["text"] for p in pairs if _contrast(p["fg"], p["bg"]) < 4.5] == []
+    assert watch.problems == []
