@@ -100,7 +100,9 @@ def make_decks(root: Path, cards: int) -> None:
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
-    (root / "roadmap.yaml").write_text("title: 基准测试路线图\ntitle_en: Benchmark roadmap\n", encoding="utf-8")
+    (root / "roadmap.yaml").write_text(
+        "title: 基准测试路线图\ntitle_en: Benchmark roadmap\ndeck_id: 1999999999\n", encoding="utf-8"
+    )
     rng = random.Random(cards)
     per_stage = -(-cards // STAGES)
     number = 0
