@@ -92,4 +92,30 @@ def ids_command(decks: Path, files: tuple[Path, ...]) -> None:
         click.echo("every card has an id")
 
 
-AUTHORING_COMMANDS = (new_command, ids_command, stats_command, rules_command)
+@click.command("changes", short_help="List cards changed since a git revision.")
+@decks_option
+@templates_option
+@click.option("--since", "revision", required=True, help="A git revision: a tag, a branch or a commit.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="markdown: release notes, grouped by stage and topic.",
+)
+def changes_command(decks: Path, templates: Path | None, revision: str, output_format: str) -> None:
+    """List the cards added, changed and removed since the git revision REVISION (a tag, a branch, a commit).
+
+    Cards are compared by id and by their own Markdown, so a new layout is not a change of every card.
+    """
+    from .changes import changes_since
+
+    changes = changes_since(decks, revision, templates)
+    if output_format == "json":
+        click.echo(json.dumps(changes.to_json(), ensure_ascii=False, indent=1))
+    else:
+        click.echo(changes.markdown() if output_format == "markdown" else changes.text())
+
+
+AUTHORING_COMMANDS = (new_command, ids_command, stats_command, rules_command, changes_command)

@@ -8,6 +8,7 @@ the checks across files (duplicate ids) and in the lint.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,7 +112,16 @@ def card_info(card: Card) -> CardInfo:
         question=question,
         text=text,
         compare_text=compare,
+        source_digest=_source_digest(card),
     )
+
+
+def _source_digest(card: Card) -> str:
+    sha = hashlib.sha256()
+    for segment in (card.question, card.answer, card.extra, card.source):
+        sha.update((segment.text if segment else "").encode() + b"\x1f")
+    sha.update(f"{card.kind.value}\x1f{card.reverse}\x1f{card.question_kind}".encode())
+    return sha.hexdigest()[:16]
 
 
 def compile_content(

@@ -161,6 +161,8 @@ class CardInfo:
     """Question, answer and extra as plain text (for searching)."""
     compare_text: str
     """What near-duplicate detection compares: the question, or for a cloze card its text without markup."""
+    source_digest: str
+    """Hash of the card's own Markdown (question, answer, extra, source, reverse): what `changes` compares."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -118,12 +118,15 @@ def _note(data: Any) -> Note:
 
 def _card_data(card: CardInfo) -> list[Any]:
     head = [card.id, card.kind.value, card.reverse, list(card.cloze_numbers), str(card.path), card.line]
-    return [*head, card.has_source, sorted(card.lint_ignore), card.question, card.text, card.compare_text]
+    tail = [card.has_source, sorted(card.lint_ignore), card.question, card.text, card.compare_text, card.source_digest]
+    return [*head, *tail]
 
 
 def _card(data: Any) -> CardInfo:
-    card_id, kind, reverse, numbers, path, line, has_source, lint_ignore, question, text, compare = _list(data, 11)
-    if not _all_str(card_id, path, question, text, compare) or not isinstance(reverse, bool):
+    card_id, kind, reverse, numbers, path, line, has_source, lint_ignore, question, text, compare, digest = _list(
+        data, 12
+    )
+    if not _all_str(card_id, path, question, text, compare, digest) or not isinstance(reverse, bool):
         raise ValueError("a card's id, path, texts and reverse flag must be strings and true or false")
     return CardInfo(
         id=card_id,
@@ -137,6 +140,7 @@ def _card(data: Any) -> CardInfo:
         question=question,
         text=text,
         compare_text=compare,
+        source_digest=digest,
     )
 
 
