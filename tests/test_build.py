@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sqlite3
@@ -317,3 +318,17 @@ def test_the_shipped_lock_is_current(tmp_path):
     shipped = tmp_path / "decks"
     shutil.copytree(Path(__file__).parents[1] / "decks", shipped)
     build(shipped, tmp_path / "dist", locked=True)
+
+
+def test_two_builds_of_one_commit_give_identical_checksums(tmp_path, monkeypatch):
+    """What the release workflow relies on: anyone building the tagged sources gets the published bytes."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764300000")
+    sums = []
+    for name in ("first", "second"):
+        checkout = tmp_path / name
+        shutil.copytree(Path(__file__).parents[1] / "decks", checkout / "decks")
+        build(checkout / "decks", checkout / "dist", locked=True)
+        sums.append(
+            {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((checkout / "dist").glob("*.apkg"))}
+        )
+    assert sums[0] == sums[1] and "all.apkg" in sums[0]

@@ -18,10 +18,21 @@ from roadmap_cards.lint import RULES
 PROJECT = Path(__file__).parents[1]
 
 
-def test_version(runner):
+def test_version(runner, in_tmp):
     result = runner.invoke(main, ["--version"])
     assert result.exit_code == 0
     assert result.stdout == f"roadmap-cards, version {__version__}\n"
+
+
+def test_version_shows_the_content_version(decks, runner, in_tmp):
+    roadmap = decks.root / "roadmap.yaml"
+    roadmap.write_text(roadmap.read_text(encoding="utf-8") + "version: 2026.12.1\n", encoding="utf-8")
+    result = runner.invoke(main, ["--version"])
+    assert result.stdout == f"roadmap-cards, version {__version__}\ndecks 2026.12.1 (decks/roadmap.yaml)\n"
+    roadmap.write_text(roadmap.read_text(encoding="utf-8").replace("2026.12.1", "v1"), encoding="utf-8")
+    assert runner.invoke(main, ["check"]).stderr.startswith(
+        "decks/roadmap.yaml:4: error: version: expected a version such as 2026.11.0 (year, month, release), got 'v1'"
+    )
 
 
 @pytest.mark.parametrize("command", sorted(main.commands))

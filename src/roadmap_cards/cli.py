@@ -37,13 +37,34 @@ class _RoadmapCards(click.Group):
             raise FileError.from_os_error(exc) from None
 
 
+def _print_version(ctx: click.Context) -> None:
+    click.echo(f"roadmap-cards, version {__version__}")
+    roadmap = Path("decks") / "roadmap.yaml"
+    if roadmap.is_file():
+        from .diagnostics import Diagnostics
+        from .load import SourceFile
+        from .metadata import parse_roadmap
+
+        found = parse_roadmap(SourceFile(roadmap, roadmap.read_bytes()), Diagnostics())
+        if found is not None and found.version:
+            click.echo(f"decks {found.version} ({display_path(roadmap)})")
+    ctx.exit()
+
+
 def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
     for diagnostic in diagnostics:
         click.echo(diagnostic.format(), err=True)
 
 
 @click.group(cls=_RoadmapCards, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="roadmap-cards")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _param, value: _print_version(ctx) if value else None,
+    help="Show the tool's version and the content version of decks/roadmap.yaml, and exit.",
+)
 def main() -> None:
     """Build Anki decks from the roadmap's Markdown notes.
 

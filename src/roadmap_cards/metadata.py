@@ -4,6 +4,7 @@ file's front matter, each read against its schema (see `yaml_schema.py`).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -37,11 +38,22 @@ def kind_value(node: yaml.Node) -> str:
     return kind
 
 
+CALVER_RE = re.compile(r"^20[0-9]{2}\.(?:[1-9]|1[0-2])\.(?:0|[1-9][0-9]*)$")
+
+
+def version_value(node: yaml.Node) -> str:
+    version = text_value(node)
+    if not CALVER_RE.match(version):
+        raise Invalid(f"expected a version such as 2026.11.0 (year, month, release), got {version!r}", node)
+    return version
+
+
 ROADMAP_SCHEMA = {
     "title": Key(text_value, required=True),
     "title_en": Key(text_value, required=True),
     "deck_id": Key(int_value, required=True),
     "report_url": Key(url_value),
+    "version": Key(version_value),
 }
 STAGE_SCHEMA = {
     "deck_id": Key(int_value, required=True),
@@ -75,7 +87,14 @@ def parse_roadmap(file: SourceFile, diags: Diagnostics) -> Roadmap | None:
         return None
     if not _deck_id_ok(values["deck_id"], file.path, lines["deck_id"], diags):
         return None
-    return Roadmap(values["title"], values["title_en"], file.path, values["deck_id"], values.get("report_url"))
+    return Roadmap(
+        values["title"],
+        values["title_en"],
+        file.path,
+        values["deck_id"],
+        values.get("report_url"),
+        values.get("version"),
+    )
 
 
 def parse_stage(files: StageFiles, diags: Diagnostics) -> Stage:

@@ -35,6 +35,8 @@ class Roadmap:
     """The parent deck's permanent id (every package ships the parent deck, with its description)."""
     report_url: str | None = None
     """Where learners report a mistake (shown in the parent deck's description)."""
+    version: str | None = None
+    """The content's release, a CalVer such as `2026.11.0` (the release tag is `v` and this)."""
 
 
 @dataclass(frozen=True, slots=True)
