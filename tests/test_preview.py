@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -11,9 +10,9 @@ import pytest
 
 from roadmap_cards.cli import main
 from roadmap_cards.content import compile_content
+from webhelp import contrast
 
 PROJECT = Path(__file__).parents[1]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 VIEWPORT = {"width": 1280, "height": 900}
 
 
@@ -133,30 +132,6 @@ def test_preview_refuses_content_with_errors(basic_decks, runner, in_tmp):
 
 
 # --- in a real browser --------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        if os.environ.get("RC_REQUIRE_BROWSER"):
-            pytest.fail("chromium is required (RC_REQUIRE_BROWSER is set) but not installed")
-        pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 class PageWatch:
@@ -286,19 +261,6 @@ READABILITY = r"""
 """
 
 
-def _contrast(fg, bg) -> float:
-    def luminance(rgb):
-        def channel(v):
-            c = v / 255
-            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-        r, g, b = (channel(v) for v in rgb)
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-    lighter, darker = sorted((luminance(fg), luminance(bg)), reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)
-
-
 @pytest.fixture
 def code_decks(basic_decks):
     long_line = "x = compute(" + ", ".join(f"argument_{i}" for i in range(40)) + ")  # 中文注释\n"
@@ -333,7 +295,7 @@ def test_code_and_a_revealed_cloze_in_code_are_readable(code_decks, runner, in_t
     tokens = [p for p in pairs if not p["cloze"]]
     clozes = [p for p in pairs if p["cloze"]]
     assert len(tokens) > 20 and len(clozes) >= 4
-    too_faint = [(p["text"], round(_contrast(p["fg"], p["bg"]), 2)) for p in pairs if _contrast(p["fg"], p["bg"]) < 4.5]
+    too_faint = [(p["text"], round(contrast(p["fg"], p["bg"]), 2)) for p in pairs if contrast(p["fg"], p["bg"]) < 4.5]
     assert too_faint == []
     assert {p["italic"] for p in pairs} == {"normal"}
     # the revealed answer stands apart from the code around it: all of it in one colour, on its own ground
@@ -368,5 +330,5 @@ def test_the_index_reads_well_at_night_and_on_a_phone(preview_decks, runner, in_
             READABILITY.replace(".pv-card .card pre.rc-code span, .pv-card .card pre.rc-code .cloze", ".pv-stages th")
         )
         assert [p["text"] for p in pairs] == ["阶段", "笔记", "卡片", "问答", "反向", "填空", "目标"]
-        assert [p["text"] for p in pairs if _contrast(p["fg"], p["bg"]) < 4.5] == []
+        assert [p["text"] for p in pairs if contrast(p["fg"], p["bg"]) < 4.5] == []
     assert watch.problems == []

@@ -17,6 +17,7 @@ import click
 
 from . import __version__
 from .cli_authoring import AUTHORING_COMMANDS
+from .cli_learner import LEARNER_COMMANDS
 from .cli_options import decks_option, jobs_option, out_option, templates_option
 from .diagnostics import Diagnostic, FileError, display_path, plural
 
@@ -235,5 +236,5 @@ def import_command(
         click.echo(f"back in the sources, {REMOVED_TAG} tag removed: {card_id}")
 
 
-for _command in AUTHORING_COMMANDS:
+for _command in (*AUTHORING_COMMANDS, *LEARNER_COMMANDS):
     main.add_command(_command)

@@ -120,11 +120,11 @@ def plain_table(stats: Stats) -> str:
         for topic in stage.topics:
             rows.append((f"  {topic.slug}", *(str(getattr(topic.counts, c)) for c in COLUMNS), ""))
     rows.append(("total", *(str(getattr(stats.totals, c)) for c in COLUMNS), ""))
-    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
     for row in rows:
-        cells = [row[0] + " " * (widths[0] - _width(row[0]))]
-        cells += [" " * (widths[i] - _width(cell)) + cell for i, cell in enumerate(row[1:], start=1)]
+        cells = [row[0] + " " * (widths[0] - display_width(row[0]))]
+        cells += [" " * (widths[i] - display_width(cell)) + cell for i, cell in enumerate(row[1:], start=1)]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
 
@@ -166,6 +166,6 @@ def rich_table(stats: Stats) -> Any:
     return table
 
 
-def _width(text: str) -> int:
+def display_width(text: str) -> int:
     """Display width: CJK characters take two columns."""
     return sum(2 if "\u2e80" <= char <= "\u9fff" or "\uff00" <= char <= "\uffef" else 1 for char in text)
