@@ -248,18 +248,19 @@ def test_every_package_ships_the_parent_deck_and_one_line_descriptions(basic_dec
     import_package(col, out / "06-llm.apkg")
     stage = col.decks.by_name(f"{ROADMAP}::06 推理")
     assert stage["desc"] == (
-        "<p><b>06 推理</b> · 推理 (en)</p> <p>本牌组有 1 张卡片（1 条笔记），主题：键值缓存 (KV cache)。</p> "
-        "<p>路线图为本阶段推荐的课程与参考 (courses and references)：</p> <ul> "
-        '<li><a href="https://example.org/stage">Stage source</a></li> </ul> '
+        "<p><b>06 推理</b> · 推理 (en)</p><p>本牌组有 1 张卡片（1 条笔记），主题：键值缓存 (KV cache)。</p>"
+        "<p>路线图为本阶段推荐的课程与参考 (courses and references)：</p><ul>"
+        '<li><a href="https://example.org/stage">Stage source</a></li></ul>'
         "<p>每张卡片的背面都有它的出处和编号 (id)；报告错误时请附上编号。</p>"
     )
     parent = col.decks.by_name(ROADMAP)
     assert parent["id"] != 1 and "\n" not in parent["desc"]
     assert parent["desc"].startswith(
-        "<p><b>测试路线图</b> · Test roadmap</p> <p>这一版（2023-11-14，最后一次修改的日期）共有 6 张卡片，"
-        "按路线图的阶段分成子牌组：</p> <ul> <li>01 语言：5 张</li> <li>06 推理：1 张</li> </ul>"
+        "<p><b>测试路线图</b> · Test roadmap</p><p>这一版（2023-11-14，最后一次修改的日期）共有 6 张卡片，"
+        "按路线图的阶段分成子牌组：</p><ul><li>01 语言：5 张</li><li>06 推理：1 张</li></ul>"
     )
-    assert "搁置新的关联卡片到次日" in parent["desc"]
+    assert "勾选“搁置新的关联卡片到次日”“搁置待复习的关联卡片到次日”和" in parent["desc"]  # no stray spaces
+    assert "次日” (bury siblings)，同一条笔记的几张卡片就不会在同一天出现；每天的新卡" in parent["desc"]
     assert not parent.get("collapsed") and not parent.get("browserCollapsed")
     col.close()
 

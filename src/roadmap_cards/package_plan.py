@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+import unicodedata
 from dataclasses import dataclass, field
 
 from .lock import Lock
@@ -145,5 +146,16 @@ def plan_packages(
 
 
 def one_line(html: str) -> str:
-    """The HTML with its line breaks removed: Anki's deck overview shows a description's every newline."""
-    return " ".join(line.strip() for line in html.splitlines() if line.strip())
+    """The HTML with its line breaks removed (Anki's deck overview shows a description's every newline): lines
+    join with a space only between Latin text, never next to Chinese (where a space shows) or a tag."""
+    joined = ""
+    for line in (line.strip() for line in html.splitlines()):
+        if not line:
+            continue
+        tight = not joined or joined.endswith(">") or line.startswith("<") or _wide(joined[-1]) or _wide(line[0])
+        joined += ("" if tight else " ") + line
+    return joined
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
