@@ -99,7 +99,6 @@ class TopicJob:
 def card_info(card: Card) -> CardInfo:
     compare = cloze.strip(card.answer.text) if card.kind is CardKind.CLOZE else card.question.text
     question = plain_text(card.question.tokens)
-    text = " ".join(plain_text(s.tokens) for s in (card.question, card.answer, card.extra) if s is not None)
     return CardInfo(
         id=card.id,
         kind=card.kind,
@@ -110,7 +109,6 @@ def card_info(card: Card) -> CardInfo:
         has_source=card.source is not None,
         lint_ignore=card.lint_ignore | card.topic.lint_ignore,
         question=question,
-        text=text,
         compare_text=compare,
         source_digest=_source_digest(card),
     )

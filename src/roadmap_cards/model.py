@@ -159,8 +159,6 @@ class CardInfo:
     """Lint rules switched off for this card, by itself or by its topic."""
     question: str
     """The heading as plain text."""
-    text: str
-    """Question, answer and extra as plain text (for searching)."""
     compare_text: str
     """What near-duplicate detection compares: the question, or for a cloze card its text without markup."""
     source_digest: str

@@ -8,8 +8,10 @@ Pages per stage, an index with counts, search by text or tag, and a night-mode t
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from .notetypes import NOTE_TYPES
 from .preview_folder import PreviewFolder
 from .templating import BuiltModel
 
+_TAGS = re.compile(r"<[^>]*>")
 MATHJAX_FILE = Path("static") / "mathjax" / "es5" / "tex-svg.js"
 STATIC_FILES = ("preview.css", "preview.js")
 
@@ -171,7 +174,8 @@ def _anki_cards(card: CardInfo, note: Note, model: BuiltModel, deck: str) -> lis
         "CardFlag": "",
         "CardID": "",
     }
-    search_text = f"{card.id} {card.text} {' '.join(note.tags)}".lower()
+    words = _TAGS.sub(" ", " ".join(fields.get(name, "") for name in ("question", "answer", "extra", "text", "title")))
+    search_text = " ".join(f"{card.id} {html.unescape(words)} {' '.join(note.tags)}".lower().split())
     question = card.question
     cards = []
     for template_name, front_template, back_template in model.templates:

@@ -118,15 +118,16 @@ def _note(data: Any) -> Note:
 
 def _card_data(card: CardInfo) -> list[Any]:
     head = [card.id, card.kind.value, card.reverse, list(card.cloze_numbers), str(card.path), card.line]
-    tail = [card.has_source, sorted(card.lint_ignore), card.question, card.text, card.compare_text, card.source_digest]
+    tail = [card.has_source, sorted(card.lint_ignore), card.question, card.compare_text, card.source_digest]
     return [*head, *tail]
 
 
 def _card(data: Any) -> CardInfo:
-    card_id, kind, reverse, numbers, path, line, has_source, lint_ignore, question, text, compare, digest = _list(
-        data, 12
-    )
-    if not _all_str(card_id, path, question, text, compare, digest) or not isinstance(reverse, bool):
+    card_id, kind, reverse, numbers, path, line, has_source, lint_ignore, question, compare, digest = _list(data, 11)
+    if (
+        not (type(card_id) is type(path) is type(question) is type(compare) is type(digest) is str)
+        or type(reverse) is not bool
+    ):
         raise ValueError("a card's id, path, texts and reverse flag must be strings and true or false")
     return CardInfo(
         id=card_id,
@@ -138,14 +139,9 @@ def _card(data: Any) -> CardInfo:
         has_source=_bool(has_source),
         lint_ignore=frozenset(_strings(lint_ignore)),
         question=question,
-        text=text,
         compare_text=compare,
         source_digest=digest,
     )
-
-
-def _all_str(*values: Any) -> bool:
-    return all(type(value) is str for value in values)
 
 
 def _diagnostic(data: Any) -> Diagnostic:
@@ -178,7 +174,7 @@ def _str(value: Any) -> str:
 
 
 def _strings(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not _all_str(*value):
+    if type(value) is not list or any(type(item) is not str for item in value):
         raise ValueError("expected a list of strings")
     return tuple(value)
 
