@@ -410,6 +410,7 @@ def test_a_planted_pickle_is_never_loaded(built, runner, in_tmp):
     (in_tmp / CACHE).write_bytes(pickle.dumps(Payload()))
     assert runner.invoke(main, ["build"]).exit_code == 0
     assert not marker.exists()
+    assert not (in_tmp / "dist" / ".cache" / "rendered.pickle").exists()  # an earlier version's cache, removed
 
 
 def _tamper(in_tmp: Path, change) -> None:

@@ -74,6 +74,8 @@ def build(
             if cache is not None:
                 state_files += cache.files()
             written = write_outputs(out, plans, state_files, write, parallel)
+            if cache is not None:
+                cache.remove_retired()
     return BuildReport(
         packages=written.packages,
         skipped_stages=skipped,

@@ -21,6 +21,8 @@ from .result_data import from_json
 
 CACHE_DIR = ".cache"
 CACHE_FILE = "rendered.data"
+RETIRED_FILES = ("rendered.pickle",)
+"""Caches of earlier versions: never read (a pickle can run code), removed by the next build."""
 HEADER = b"roadmap-cards render cache 3\n"
 _RECORD = re.compile(rb"([0-9a-f]{64}) ([0-9]{1,10})\n")
 
@@ -83,6 +85,12 @@ class RenderCache:
         for key, data in self.fresh.items():
             parts += [f"{key} {len(data)}\n".encode(), data, b"\n"]
         return [(self.path, b"".join(parts))]
+
+    def remove_retired(self) -> None:
+        for name in RETIRED_FILES:
+            retired = self.path.with_name(name)
+            if retired.is_file() and not retired.is_symlink():
+                retired.unlink()
 
     def _inside(self, path: Path) -> bool:
         try:
