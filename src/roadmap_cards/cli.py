@@ -18,7 +18,7 @@ import click
 from . import __version__
 from .cli_authoring import AUTHORING_COMMANDS
 from .cli_learner import LEARNER_COMMANDS
-from .cli_options import decks_option, jobs_option, out_option, templates_option
+from .cli_options import collection_option, decks_option, jobs_option, out_option, templates_option
 from .diagnostics import Diagnostic, FileError, display_path, plural
 
 INSTALL_HINT = "from the checkout: pip install -e '.[{extra}]'"
@@ -197,13 +197,7 @@ def preview_command(decks: Path, out: Path, templates: Path | None, open_browser
 
 @main.command("import", short_help="Build, then import into an Anki collection.")
 @decks_option
-@click.option(
-    "--collection",
-    "collection_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    required=True,
-    help="The Anki collection file, e.g. ~/.local/share/Anki2/'User 1'/collection.anki2 (Anki closed).",
-)
+@collection_option("Anki closed")
 @click.option("--deck-prefix", default=None, help="Put the decks under this parent deck, e.g. 'Study'.")
 @out_option("dist", "the packages (built first)")
 @templates_option

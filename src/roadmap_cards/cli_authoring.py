@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 
-from .cli_options import decks_option, templates_option
+from .cli_options import decks_option, print_report, table_format_option, templates_option
 from .diagnostics import ContentError, display_path
 
 
@@ -33,13 +32,7 @@ def new_command(decks: Path, stage: str, topic: str) -> None:
 @click.command("stats", short_help="Count cards per stage and topic.")
 @decks_option
 @templates_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "text", "json"]),
-    default=None,
-    help="table (in a terminal), text (plain, the default when piped) or json.",
-)
+@table_format_option
 def stats_command(decks: Path, templates: Path | None, output_format: str | None) -> None:
     """Count cards per stage and topic: by type, with their own source, with lint warnings.
 
@@ -49,15 +42,7 @@ def stats_command(decks: Path, templates: Path | None, output_format: str | None
     from .stats import collect_stats, plain_table, rich_table
 
     stats = collect_stats(decks, templates)
-    output_format = output_format or ("table" if sys.stdout.isatty() else "text")
-    if output_format == "json":
-        click.echo(json.dumps(stats.to_json(), ensure_ascii=False, indent=1))
-    elif output_format == "text":
-        click.echo(plain_table(stats))
-    else:
-        from rich.console import Console
-
-        Console().print(rich_table(stats))
+    print_report(output_format, stats.to_json(), lambda: plain_table(stats), lambda: rich_table(stats))
 
 
 @click.command("rules", short_help="List the lint rules of `check`.")

@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import click
 
-from .cli_options import decks_option, templates_option
+from .cli_options import collection_option, decks_option, print_report, table_format_option, templates_option
 from .diagnostics import display_path
 
 
 @click.command("progress", short_help="Show where an Anki collection stands on the roadmap.")
 @decks_option
 @templates_option
-@click.option(
-    "--collection",
-    "collection_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    required=True,
-    help="The Anki collection file, e.g. ~/.local/share/Anki2/'User 1'/collection.anki2 (read, never written).",
-)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "text", "json"]),
-    default=None,
-    help="table (in a terminal), text (plain, the default when piped) or json.",
-)
+@collection_option("read, never written")
+@table_format_option
 @click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False), help="Also write a map page.")
 def progress_command(
     decks: Path, templates: Path | None, collection_path: Path, output_format: str | None, html_path: Path | None
@@ -46,15 +32,7 @@ def progress_command(
     from .templating import Templates, default_templates_dir
 
     progress = measure_progress(decks, collection_path, templates)
-    output_format = output_format or ("table" if sys.stdout.isatty() else "text")
-    if output_format == "json":
-        click.echo(json.dumps(progress.to_json(), ensure_ascii=False, indent=1))
-    elif output_format == "text":
-        click.echo(plain_text(progress))
-    else:
-        from rich.console import Console
-
-        Console().print(rich_table(progress))
+    print_report(output_format, progress.to_json(), lambda: plain_text(progress), lambda: rich_table(progress))
     if html_path is not None:
         page = html_page(progress, Templates(templates or default_templates_dir()))
         atomic_write(html_path, (page + "\n").encode())

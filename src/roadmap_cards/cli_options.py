@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -42,3 +44,35 @@ def out_option(default: str, what: str) -> Callable[[F], F]:
         show_default=True,
         help=f"Folder to write {what} to.",
     )
+
+
+def collection_option(note: str) -> Callable[[F], F]:
+    return click.option(
+        "--collection",
+        "collection_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        required=True,
+        help=f"The Anki collection file, e.g. ~/.local/share/Anki2/'User 1'/collection.anki2 ({note}).",
+    )
+
+
+table_format_option = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "text", "json"]),
+    default=None,
+    help="table (in a terminal), text (plain, the default when piped) or json.",
+)
+
+
+def print_report(output_format: str | None, data: Any, plain: Callable[[], str], table: Callable[[], Any]) -> None:
+    """Print a report as `--format` asks: JSON, plain text, or (in a terminal, by default) a rich table."""
+    output_format = output_format or ("table" if sys.stdout.isatty() else "text")
+    if output_format == "json":
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+    elif output_format == "text":
+        click.echo(plain())
+    else:
+        from rich.console import Console
+
+        Console().print(table())

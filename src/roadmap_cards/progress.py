@@ -184,7 +184,7 @@ def _read(snapshot: Path) -> dict[str, Standing]:
         for card_id, ease in db.all("select cid, ease from revlog where type = 1 and id > ?", since):
             done, passed = reviews.get(card_id, (0, 0))
             reviews[card_id] = (done + 1, passed + (ease > 1))
-        for guid, card_id, card_type, interval in rows:  # type: 0 new, 1 learning, 2 review, 3 relearning
+        for guid, card_id, card_type, interval in rows:  # card types: 0 new, 1 learning, 2 review, 3 relearning
             standing = standings.setdefault(guid, Standing())
             standing.cards += 1
             if card_type == 0:
