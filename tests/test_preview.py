@@ -10,10 +10,9 @@ import pytest
 
 from roadmap_cards.cli import main
 from roadmap_cards.content import compile_content
-from webhelp import contrast
+from webhelp import VIEWPORT, PageWatch, contrast
 
 PROJECT = Path(__file__).parents[1]
-VIEWPORT = {"width": 1280, "height": 900}
 
 
 @pytest.fixture
@@ -132,26 +131,6 @@ def test_preview_refuses_content_with_errors(basic_decks, runner, in_tmp):
 
 
 # --- in a real browser --------------------------------------------------------------------------------------
-
-
-class PageWatch:
-    """A page and every console error, uncaught exception and failed request it produced."""
-
-    def __init__(self, browser, viewport=VIEWPORT) -> None:
-        self.page = browser.new_page(viewport=viewport)
-        self.problems: list[str] = []
-        self.page.on(
-            "console",
-            lambda m: self.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
-        )
-        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        self.page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url}"))
-
-    def open(self, path: Path, query: str = "") -> None:
-        self.page.goto(path.resolve().as_uri() + query)
-        self.page.wait_for_function("document.body.dataset.ready === 'true'")
-        if self.page.locator("script[src='assets/tex-svg.js']").count():
-            self.page.wait_for_function("document.body.dataset.math === 'done'", timeout=30_000)
 
 
 def screenshot_stats(path: Path) -> tuple[tuple[int, int], int, float]:
