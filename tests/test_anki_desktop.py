@@ -1,8 +1,8 @@
 """The cards in the real Anki desktop reviewer (the `aqt` package, the `desktop` extra), headless under Xvfb.
 
 Anki is started on a fresh profile with the add-on `desktop/rc_check_addon.py`, which imports the built
-`all.apkg`, shows a code cloze, a math card, a table and a reverse card, question and answer, and reports what the
-page holds. Skipped where `aqt` or `xvfb-run` is missing, unless RC_REQUIRE_DESKTOP is set (as in `.ci/run`).
+`all.apkg`, shows a code cloze, a math card, a table, a reverse card and a diagram, question and answer, and reports
+what the page holds. Skipped where `aqt` or `xvfb-run` is missing, unless RC_REQUIRE_DESKTOP is set (as in `.ci/run`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ import pytest
 from roadmap_cards.build import build
 
 HERE = Path(__file__).parent
-CARDS = ["launch-syntax:0", "kv-bytes", "wide-table", "warp-term:1"]
+CARDS = ["launch-syntax:0", "kv-bytes", "wide-table", "warp-term:1", "roofline-picture"]
+SCRIPTS = HERE.parent / "scripts"
 
 
 def _available() -> bool:
@@ -53,8 +54,15 @@ def package(tmp_path_factory) -> Path:
         "06-llm/kv-cache.md",
         "键值缓存 (KV cache)",
         "## 每个 token 的 KV cache 字节数公式是什么？ {#kv-bytes}\n\n"
-        "$2 \\times L \\times H_{kv} \\times d \\times b$ 字节，其中 $L$ 是层数。\n",
+        "$2 \\times L \\times H_{kv} \\times d \\times b$ 字节，其中 $L$ 是层数。\n\n"
+        "## 解码 batch 1 落在 Roofline 的哪一侧？ {#roofline-picture}\n\n脊点左侧。\n\n"
+        "![Roofline](assets/roofline.svg)\n",
     )
+    sys.path.insert(0, str(SCRIPTS))
+    from draw_diagrams import roofline
+
+    (decks.root / "06-llm" / "assets").mkdir()
+    (decks.root / "06-llm" / "assets" / "roofline.svg").write_text(roofline(), encoding="utf-8")
     build(decks.root, root / "dist")
     return root / "dist" / "all.apkg"
 
@@ -95,6 +103,9 @@ def test_cards_in_the_real_reviewer_at_night(package, tmp_path):
         assert "nightMode" in card["body"].split() and card["errors"] == [] and card["mathErrors"] == 0
     by_name = {(c["card"], c["side"]): c for c in cards}
     assert by_name[("kv-bytes", "question")]["math"] == 0 and by_name[("kv-bytes", "answer")]["math"] >= 2
+    picture = by_name[("roofline-picture", "answer")]["images"]
+    assert len(picture) == 1 and picture[0][0] > 0, picture  # the SVG reached Anki's media folder and loaded
+    assert picture[0][1] == "invert(1) hue-rotate(180deg)"  # drawn dark on light, shown light on dark
     reverse_front = by_name[("warp-term:1", "question")]["text"]
     assert reverse_front.startswith("01 语言\n这说的是什么？") and "CUDA 基础" not in reverse_front
 
@@ -104,3 +115,6 @@ def test_cards_in_the_real_reviewer_by_day_on_a_phone_sized_window(package, tmp_
     for card in cards:
         assert "nightMode" not in card["body"].split() and card["errors"] == [] and card["mathErrors"] == 0
         assert card["pageWidth"] <= card["viewWidth"], (card["card"], card["side"], card["pageWidth"])
+        assert all(
+            natural > 0 and shown <= card["viewWidth"] and flt == "none" for natural, flt, shown in card["images"]
+        )

@@ -35,6 +35,8 @@ PROBE = """
     cardWidth: card.scrollWidth,
     cardView: card.clientWidth,
     text: (card.innerText || '').slice(0, 400),
+    images: [...card.querySelectorAll('img')].map(i => [i.naturalWidth, getComputedStyle(i).filter,
+      i.getBoundingClientRect().width]),
   });
 })()
 """
