@@ -39,10 +39,7 @@ def roofline() -> str:
         s.line(left - 5, py(value), left, py(value), colour=MUTED)
         s.text(left - 8, py(value) + 5, label, size=13, anchor="end", colour=MUTED)
     s.text((left + right) / 2, bottom + 40, "运算强度 (FLOP/byte)", size=14, colour=MUTED)
-    s.parts.append(
-        f'<text x="0" y="0" font-size="14" text-anchor="middle" fill="{MUTED}" '
-        f'transform="translate(16 {(top + bottom) / 2:.0f}) rotate(-90)">TFLOPS</text>'
-    )
+    s.text(16, (top + bottom) / 2, "TFLOPS", size=14, colour=MUTED, rotate=-90)
 
     peak, bandwidth = 989.0, 3.35  # TFLOPS, TB/s
     ridge = peak / bandwidth
@@ -63,9 +60,7 @@ def roofline() -> str:
     ):
         attainable = min(peak, bandwidth * intensity)
         x, y = px(intensity), py(attainable)
-        s.parts.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="{colours[0]}" stroke="{colours[1]}" stroke-width="2"/>'
-        )
+        s.circle(x, y, 6, colours)
         if above:
             s.text(x, y + 26, label, size=14, colour=colours[1], bold=True)
         else:

@@ -63,12 +63,19 @@ class Svg:
         anchor: str = "middle",
         bold: bool = False,
         colour: str = TEXT,
-        italic: bool = False,
+        rotate: float = 0,
     ) -> None:
-        style = (' font-weight="600"' if bold else "") + (' font-style="italic"' if italic else "")
+        weight = ' font-weight="600"' if bold else ""
+        turn = f' transform="rotate({_n(rotate)} {_n(x)} {_n(y)})"' if rotate else ""
         self.parts.append(
             f'<text x="{_n(x)}" y="{_n(y)}" font-size="{_n(size)}" text-anchor="{anchor}" '
-            f'fill="{colour}"{style}>{escape(content)}</text>'
+            f'fill="{colour}"{weight}{turn}>{escape(content)}</text>'
+        )
+
+    def circle(self, x: float, y: float, r: float, colours: tuple[str, str]) -> None:
+        self.parts.append(
+            f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(r)}" fill="{colours[0]}" stroke="{colours[1]}" '
+            'stroke-width="2"/>'
         )
 
     def line(
