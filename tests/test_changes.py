@@ -28,7 +28,7 @@ def history(basic_decks, in_tmp):
         text.replace("## 核函数的启动语法 {#launch-syntax}", "## 核函数启动语法 {#launch-syntax}"), encoding="utf-8"
     )
     (basic_decks.root / "06-llm" / "kv-cache.md").unlink()
-    basic_decks.topic("06-llm/new.md", "新主题", "## 新问题是什么？ {#brand-new}\n\n新答案。\n")
+    basic_decks.topic("06-llm/new.md", "新主题", "## 新问题：$n$ 个块共多少字节？ {#brand-new}\n\n新答案。\n")
     stage = basic_decks.root / "01-lang" / "stage.yaml"  # a renamed topic title alone changes no card
     topic = basic_decks.root / "01-lang" / "cuda.md"
     topic.write_text(
@@ -43,7 +43,7 @@ def test_changes_as_text(history, runner):
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         "since v1: 1 added, 2 changed, 1 removed",
-        "+ brand-new  06 推理 › 新主题: 新问题是什么？",
+        "+ brand-new  06 推理 › 新主题: 新问题：$n$ 个块共多少字节？",
         "~ launch-syntax  01 语言 › CUDA 入门: 核函数启动语法",
         "~ warp-size  01 语言 › CUDA 入门: 一个 warp 有多少个线程？",
         "- kv-bytes  06 推理 › 键值缓存 (KV cache): 每个 token 的 KV cache 字节数公式是什么？",
@@ -56,7 +56,7 @@ def test_changes_as_release_notes_and_json(history, runner):
         "自 `v1` 以来的卡片变化：新增 (added) 1 张，修改 (changed) 2 张，删除 (removed) 1 张。\n\n"
         "### 01 语言\n\n**CUDA 入门**\n\n"
         "- 修改 `launch-syntax`：核函数启动语法\n- 修改 `warp-size`：一个 warp 有多少个线程？\n\n"
-        "### 06 推理\n\n**新主题**\n\n- 新增 `brand-new`：新问题是什么？\n\n"
+        "### 06 推理\n\n**新主题**\n\n- 新增 `brand-new`：新问题：$n$ 个块共多少字节？\n\n"
         "**键值缓存 (KV cache)**\n\n- 删除 `kv-bytes`：每个 token 的 KV cache 字节数公式是什么？\n"
     )
     data = json.loads(runner.invoke(main, ["changes", "--since", "v1", "--format", "json"]).stdout)

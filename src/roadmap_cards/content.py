@@ -98,7 +98,7 @@ class TopicJob:
 
 def card_info(card: Card) -> CardInfo:
     compare = cloze.strip(card.answer.text) if card.kind is CardKind.CLOZE else card.question.text
-    question = plain_text(card.question.tokens)
+    question = plain_text(card.question.tokens, math=True)
     return CardInfo(
         id=card.id,
         kind=card.kind,

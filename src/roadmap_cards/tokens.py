@@ -16,14 +16,20 @@ def is_comment(html: str) -> bool:
     return text.startswith("<!--") and text.endswith("-->")
 
 
-def plain_text(tokens: Iterable[Token]) -> str:
-    """The words a learner reads: text and inline code, without code blocks, math, link targets or markup."""
+def plain_text(tokens: Iterable[Token], *, math: bool = False) -> str:
+    """The words a learner reads: text and inline code, without code blocks, math, link targets or markup.
+
+    With `math`, inline math stays as its TeX source between dollars: what a list of cards shows for a heading."""
     parts: list[str] = []
     for token in tokens:
+        if math and token.type in ("math_inline", "math_inline_double"):
+            fence = token.markup or "$"
+            parts.append(f"{fence}{token.content}{fence}")
+            continue
         if token.type in ("fence", "code_block", *MATH_TOKENS):
             continue
         if token.type == "inline":
-            parts.append(plain_text(token.children or []))
+            parts.append(plain_text(token.children or [], math=math))
         elif token.type in ("text", "code_inline") or (token.type == "html_inline" and not is_comment(token.content)):
             parts.append(token.content)
         elif token.type in ("softbreak", "hardbreak", "paragraph_close", "list_item_close"):
